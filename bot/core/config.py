@@ -26,6 +26,7 @@ def config_dir() -> Path:
             return candidate
     raise ConfigError(f"default.toml not found next to {_BOT_DIR}: the installation is incomplete")
 
+
 Text = Annotated[str, Field(min_length=1, max_length=1900)]
 
 
@@ -182,8 +183,7 @@ def load_app_config(path: Path | None = None) -> AppConfig:
 # --- per-space overrides -------------------------------------------------------------------------
 
 OVERRIDABLE_KEYS: tuple[str, ...] = tuple(
-    [k for k in SpaceConfig.model_fields if k != "texts"]
-    + [f"texts.{k}" for k in Texts.model_fields]
+    [k for k in SpaceConfig.model_fields if k != "texts"] + [f"texts.{k}" for k in Texts.model_fields]
 )
 
 
@@ -244,5 +244,11 @@ def describe(cfg: SpaceConfig) -> dict[str, str]:
             out[key] = getattr(cfg.texts, key[6:])
         else:
             value = getattr(cfg, key)
-            out[key] = ", ".join(value) if isinstance(value, tuple) else str(value).lower() if isinstance(value, bool) else str(value)
+            out[key] = (
+                ", ".join(value)
+                if isinstance(value, tuple)
+                else str(value).lower()
+                if isinstance(value, bool)
+                else str(value)
+            )
     return out

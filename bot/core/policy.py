@@ -120,7 +120,9 @@ def _stay_and_escalate(
     hold = state.evolve(status=Status.ACTIVE, crisis_until=now + cfg.crisis_hold_seconds)
     if not state.in_crisis(now):
         hold = hold.evolve(episode=state.episode + 1)
-        care = cfg.texts.crisis_reply if seen.category is Category.SELF_HARM_RISK else cfg.texts.violence_reply
+        care = (
+            cfg.texts.crisis_reply if seen.category is Category.SELF_HARM_RISK else cfg.texts.violence_reply
+        )
         alert: Action = Escalate(
             category=seen.category,
             severity=seen.severity,
@@ -161,7 +163,9 @@ def _ask_to_confirm(state: ThreadState, cfg: SpaceConfig) -> Decision:
 
 def _end_at_users_request(state: ThreadState, cfg: SpaceConfig) -> Decision:
     if not cfg.ending_enabled:
-        return Decision((Reply(cfg.texts.ending_disabled, ReplyKind.INFO),), state.evolve(status=Status.ACTIVE))
+        return Decision(
+            (Reply(cfg.texts.ending_disabled, ReplyKind.INFO),), state.evolve(status=Status.ACTIVE)
+        )
     reason = "the member asked to end the conversation"
     end = End(cfg.texts.user_closing, reason, Actor.USER)
     return Decision((end,), state.evolve(status=Status.ENDED, ended_reason=reason))

@@ -145,3 +145,8 @@ class Brain(Protocol):
 class SafetyNet(Protocol):
     def screen(self, text: str) -> Screening:
         """Deterministic, local, fast: runs on every message before any brain."""
+
+
+class ActionSink(Protocol):
+    async def perform(self, routed: Routed) -> None:
+        """Carry out a durable action on the platform; raise to have it retried later."""

@@ -1,0 +1,1 @@
+"""Discord adapter (see the Discord issue)."""

@@ -1,0 +1,27 @@
+-- Hand a consumer the outbox entries it should deliver, in one round trip: first entries another
+-- consumer left unacknowledged for too long (it probably crashed), then new ones.
+-- KEYS: outbox.   ARGV: group, consumer, min idle (ms), count.
+-- Returns {{id, deliveries, {field, value, ...}}, ...}.
+local out = {}
+local count = tonumber(ARGV[4])
+local claimed = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], '0-0', 'COUNT', count)
+for _, entry in ipairs(claimed[2]) do
+  if entry[2] then
+    local pending = redis.call('XPENDING', KEYS[1], ARGV[1], entry[1], entry[1], 1)
+    local deliveries = 2
+    if pending[1] then
+      deliveries = pending[1][4]
+    end
+    out[#out + 1] = {entry[1], deliveries, entry[2]}
+  end
+end
+local left = count - #out
+if left > 0 then
+  local read = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', left, 'STREAMS', KEYS[1], '>')
+  if read then
+    for _, entry in ipairs(read[1][2]) do
+      out[#out + 1] = {entry[1], 1, entry[2]}
+    end
+  end
+end
+return out
