@@ -127,7 +127,7 @@ class Engine:
             try:
                 return await self._handle_locked(msg, token)
             except StoreUnavailable as exc:
-                log.error("store_unavailable", extra={"thread": msg.key.tag, "error": str(exc)})
+                log.error("store_unavailable", extra={"conversation": msg.key.tag, "error": str(exc)})
                 return self._without_store(msg)
 
     async def reopen(self, key: ThreadKey, moderator: Author, reason: str = "") -> Outcome:
@@ -164,7 +164,7 @@ class Engine:
             author = Author(msg.author_id, msg.author_name)
             decision = policy.decide(state, turn, author, cfg, now, self._excerpt(msg.text))
             if decision.refusal:
-                log.info("end_refused", extra={"thread": key.tag, "reason": decision.refusal})
+                log.info("end_refused", extra={"conversation": key.tag, "reason": decision.refusal})
             notices = self._notices(msg, turn, cfg)
             inline = notices + tuple(a for a in decision.actions if not is_durable(a))
             queued = tuple(a for a in decision.actions if is_durable(a))
@@ -174,7 +174,7 @@ class Engine:
                     self._on_queued()
                 stored = decision.state.evolve(version=state.version + 1)
                 return Outcome(inline=inline, queued=queued, state=stored, refusal=decision.refusal)
-            log.info("commit_conflict", extra={"thread": key.tag, "version": state.version})
+            log.info("commit_conflict", extra={"conversation": key.tag, "version": state.version})
         await self.store.release(key, msg.message_id, token)
         return Outcome(inline=(Notice(self.config.space.texts.store_unavailable, "busy"),))
 

@@ -45,7 +45,7 @@ class OutboxRelay:
                         "outbox_delivery_failed",
                         extra={
                             "entry": entry.id,
-                            "thread": entry.item.key.tag,
+                            "conversation": entry.item.key.tag,
                             "deliveries": entry.deliveries,
                         },
                     )

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import redis.asyncio as aioredis
 from redis.exceptions import (
@@ -44,6 +46,9 @@ from bot.core.config import StoreConfig
 from bot.core.domain import LogEntry, Status, ThreadKey, ThreadState
 from bot.core.errors import StoreUnavailable
 from bot.core.ports import AuditRecord, Begun, Commit, OutboxEntry
+
+if TYPE_CHECKING:
+    from bot.core.ports import Store
 from bot.store import codec
 
 logger = logging.getLogger(__name__)
@@ -92,10 +97,15 @@ def failure_reason(exc: BaseException) -> str:
     """The most specific cause of a connection failure, e.g. "Connection refused"."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, OSError) and seen.strerror:
-            return seen.strerror
         if isinstance(seen, TimeoutError | RedisTimeoutError):
             return "timed out"
+        if isinstance(seen, socket.gaierror) and seen.strerror:
+            return seen.strerror
+        if isinstance(seen, OSError):
+            if seen.errno and seen.errno > 0:
+                return os.strerror(seen.errno)
+            if seen.strerror:
+                return seen.strerror
         seen = seen.__cause__ or seen.__context__
     text = str(exc).strip().rstrip(".")
     return text.rsplit(". ", 1)[-1] if ". " in text else text or type(exc).__name__
@@ -484,6 +494,12 @@ class RedisStore:
             await self._client.aclose()
 
 
+if TYPE_CHECKING:
+
+    def _implements_the_port(store: RedisStore) -> Store:
+        return store
+
+
 def _client_from_url(url: str) -> aioredis.Redis:
     from redis.asyncio.retry import Retry
     from redis.backoff import ExponentialBackoff
@@ -494,7 +510,6 @@ def _client_from_url(url: str) -> aioredis.Redis:
         encoding_errors="surrogatepass",  # member text may hold lone surrogates; store it as given
         socket_connect_timeout=2.0,
         socket_timeout=5.0,
-        socket_keepalive=True,
         health_check_interval=30,
         # Begin and commit are safe to resend (a resent commit is refused as already applied), so
         # retry briefly on a dropped connection, but report an outage within about a second.

@@ -95,7 +95,13 @@ def flipped(cfg: SpaceConfig) -> SpaceConfig:
 def _threshold(name: str, small: int) -> st.SearchStrategy[int]:
     """Mostly small values (so warnings and endings are reached), sometimes anywhere in range."""
     low, high = bounds(name)
-    return st.one_of(st.integers(low, min(high, small)), st.integers(low, high), st.sampled_from((low, high)))
+    return st.integers(0, 5).flatmap(
+        lambda pick: st.integers(low, high)
+        if pick == 4
+        else st.sampled_from((low, high))
+        if pick == 5
+        else st.integers(low, min(high, small))
+    )
 
 
 @st.composite
@@ -109,55 +115,32 @@ def space_configs(draw: st.DrawFn, ending_enabled: bool | None = None) -> SpaceC
     )
 
 
-BEHAVIOURS = st.one_of(
-    st.sampled_from(
-        (
-            "",
-            "   \n\t ",
-            "calling people idiots",
-            "  asking  for\nmalware \t again ",
-            "{user} said {behaviour}",
-            "x" * 260,
-        )
-    ),
-    st.text(max_size=20),
+# Behaviours as the brain reports them: missing, blank, messy whitespace, braces, too long...
+BEHAVIOUR_CHOICES = (
+    "",
+    "calling people idiots",
+    "   \n\t ",
+    "  asking  for\nmalware \t again ",
+    "{user} said {behaviour} {0}",
+    "x" * 260,
+    "slurs\u2028about\u00a0a group",
 )
+BEHAVIOURS = st.one_of(st.sampled_from(BEHAVIOUR_CHOICES), st.text(max_size=20))
+REPLIES = ("Let's keep it civil.", "Sure, here's how.", "")
+SEVERITIES = tuple(Severity)
 
 # The category mix of a whole scenario: a thread is mostly abusive, or in crisis, or about ending...
 MIXES: dict[str, tuple[Category, ...]] = {
-    "abusive": ABUSIVE * 3 + (Category.OK,) * 2 + ENDING + CRISIS,
-    "mixed": ABUSIVE + (Category.OK,) * 4 + ENDING * 2 + CRISIS,
+    "abusive": ABUSIVE * 4 + (Category.OK,) * 3 + ENDING + CRISIS[:1],
+    "mixed": ABUSIVE * 2 + (Category.OK,) * 4 + ENDING * 2 + CRISIS,
     "crisis": ABUSIVE + (Category.OK,) * 2 + ENDING + CRISIS * 3,
     "ending": ABUSIVE + (Category.OK,) * 2 + ENDING * 4 + CRISIS,
     "debate": (Category.OK,),
 }
 
-
-def assessments(categories: tuple[Category, ...] = tuple(Category)) -> st.SearchStrategy[Assessment]:
-    return st.builds(
-        Assessment,
-        category=st.sampled_from(categories),
-        severity=st.sampled_from(tuple(Severity)),
-        behaviour=BEHAVIOURS,
-        wants_end=st.booleans(),
-    )
-
-
-def turns(categories: tuple[Category, ...] = tuple(Category)) -> st.SearchStrategy[Turn]:
-    return st.builds(
-        Turn,
-        reply=st.sampled_from(("Let's keep it civil.", "Sure, here's how.", "")),
-        assessment=assessments(categories),
-    )
-
-
-# Seconds between messages: bursts, minutes, days, and exactly the common hold lengths.
-GAPS = st.one_of(
-    st.integers(0, 120),
-    st.integers(0, 3 * 86400),
-    st.integers(0, 2 * 604800),
-    st.sampled_from((600, 1800, 86400, 604800)),
-)
+# Seconds between messages: mostly bursts, sometimes hours, days or weeks (holds expire), and
+# exactly the common hold lengths (a message arriving the very second a hold ends).
+GAPS = (0, 1, 2, 5, 20, 60, 60, 120, 300, 599, 600, 1800, 3600, 86399, 86400, 7 * 86400, 3_000_000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,20 +148,48 @@ class Step:
     author: Author
     turn: Turn
     gap: float
-    excerpt: str
     reopen: bool  # a moderator reopens the thread before this message (if it is ended)
     flip: bool  # the admin toggled ending_enabled before this message (if toggling happens)
 
+    @property
+    def excerpt(self) -> str:
+        return f"{self.author.name}: {self.turn.reply}"
 
-@st.composite
-def steps(draw: st.DrawFn, categories: tuple[Category, ...]) -> Step:
-    return Step(
-        author=draw(st.sampled_from(AUTHORS)),
-        turn=draw(turns(categories)),
-        gap=float(draw(GAPS)),
-        excerpt=draw(st.sampled_from(("", "the message", "I don't want to be here anymore"))),
-        reopen=draw(st.integers(0, 9)) == 0,
-        flip=draw(st.integers(0, 5)) == 0,
+
+def _step(categories: tuple[Category, ...], packed: int) -> Step:
+    """Decodes one step from a single integer: one draw per message keeps generation fast."""
+    packed, category = divmod(packed, len(categories))
+    packed, gap = divmod(packed, len(GAPS))
+    packed, author = divmod(packed, len(AUTHORS))
+    packed, severity = divmod(packed, len(SEVERITIES))
+    packed, wants_end = divmod(packed, 2)
+    packed, behaviour = divmod(packed, len(BEHAVIOUR_CHOICES))
+    packed, reply = divmod(packed, len(REPLIES))
+    packed, reopen = divmod(packed, 4)
+    flip = packed % 6
+    seen = Assessment(
+        categories[category], SEVERITIES[severity], BEHAVIOUR_CHOICES[behaviour], bool(wants_end)
+    )
+    return Step(AUTHORS[author], Turn(REPLIES[reply], seen), float(GAPS[gap]), reopen == 3, flip == 5)
+
+
+def steps(categories: tuple[Category, ...]) -> st.SearchStrategy[Step]:
+    size = len(categories) * len(GAPS) * len(AUTHORS) * len(SEVERITIES) * 2
+    size *= len(BEHAVIOUR_CHOICES) * len(REPLIES) * 4 * 6
+    return st.integers(0, size - 1).map(lambda packed: _step(categories, packed))
+
+
+# Built once: building strategies inside a draw is what makes generation slow.
+STEPS = {mix: steps(categories) for mix, categories in MIXES.items()}
+
+
+def assessments(categories: tuple[Category, ...] = tuple(Category)) -> st.SearchStrategy[Assessment]:
+    return st.builds(
+        Assessment,
+        category=st.sampled_from(categories),
+        severity=st.sampled_from(SEVERITIES),
+        behaviour=BEHAVIOURS,
+        wants_end=st.booleans(),
     )
 
 
@@ -187,6 +198,20 @@ class Scenario:
     cfg: SpaceConfig
     steps: tuple[Step, ...]
     toggles: bool  # whether the admin toggles ending_enabled during the thread
+
+    def __repr__(self) -> str:  # short, so a falsifying example is readable
+        cfg = self.cfg
+        shown = ", ".join(f"{k}={getattr(cfg, k)}" for k in ("ending_enabled", *THRESHOLDS))
+        lines = [f"Scenario(cfg=space({shown}), toggles={self.toggles}, steps=["]
+        for s in self.steps:
+            seen = s.turn.assessment
+            lines.append(
+                f"  +{s.gap:g}s {s.author.id} {seen.category.value} sev={seen.severity.value}"
+                f" wants_end={seen.wants_end} behaviour={seen.behaviour!r} reply={s.turn.reply!r}"
+                + (" [reopen]" if s.reopen else "")
+                + (" [flip]" if s.flip and self.toggles else "")
+            )
+        return "\n".join([*lines, "])"])
 
 
 @st.composite
@@ -197,8 +222,9 @@ def scenarios(
     max_size: int = 40,
 ) -> Scenario:
     cfg = draw(space_configs(ending_enabled))
-    categories = MIXES[mix or draw(st.sampled_from(tuple(MIXES)))]
-    drawn = draw(st.lists(steps(categories), max_size=max_size))
+    mix = mix or draw(st.sampled_from(("abusive", *MIXES)))
+    size = draw(st.integers(0, max_size))
+    drawn = draw(st.lists(STEPS[mix], min_size=size, max_size=size))
     toggles = ending_enabled is None and draw(st.integers(0, 4)) == 0
     return Scenario(cfg, tuple(drawn), toggles)
 

@@ -2,7 +2,7 @@
 -- KEYS: state, log, seen, ended, outbox, audit, audit seq, stats.
 -- ARGV: 1 expected version, 2 dedupe ttl (s), 3 thread ttl (s), 4 ended ttl (s, 0 = not ended),
 --       5 ended reason, 6 log cap, 7 outbox maxlen, 8 audit maxlen,
---       9..13 counts: state items, log entries, outbox items, audit records, stats items,
+--       9..13 counts: state items, log entries, outbox entries, audit records, stats items,
 --       then the sections in that order (outbox items: type, body; audit records: 6 values).
 -- Returns 1 applied, 0 version moved, -1 message already applied, -2 thread ended.
 local expected = tonumber(ARGV[1])
@@ -49,7 +49,7 @@ end
 i = i + 6 * n
 
 n = tonumber(ARGV[13])
-for j = i, i + 2 * n - 1, 2 do
+for j = i, i + n - 1, 2 do
   redis.call('HINCRBY', KEYS[8], ARGV[j], ARGV[j + 1])
 end
 return 1

@@ -18,8 +18,13 @@ end
 local left = count - #out
 if left > 0 then
   local read = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', left, 'STREAMS', KEYS[1], '>')
-  if read then
-    for _, entry in ipairs(read[1][2]) do
+  if read and read[1] then
+    -- Redis answers {{stream, entries}}; fakeredis (the embedded store) answers {stream, entries}.
+    local stream = read
+    if type(read[1]) ~= 'string' then
+      stream = read[1]
+    end
+    for _, entry in ipairs(stream[2]) do
       out[#out + 1] = {entry[1], 1, entry[2]}
     end
   end

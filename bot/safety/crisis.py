@@ -1,0 +1,244 @@
+"""Crisis detection: does this message suggest someone may harm themselves or others?
+
+A missed crisis costs far more than a moderator's glance, so the detector leans towards escalating.
+It is still precise enough to stay quiet on the things people say all day without being at risk:
+idioms ("this homework is killing me"), technical talk ("kill the process"), games, fiction, news,
+and a past the writer has recovered from.
+
+How it decides. Phrase patterns per language (`data/crisis.json`) find statements of intent, wishes to
+die, preparations, methods and threats against people. Each hit starts at the severity its pattern
+declares and is then judged in context:
+- imminence (a time, means at hand, a note, a goodbye, a decision) raises ideation or threat to HIGH;
+- a past the writer places at a distance, or recovery, cancels a *past* statement, never a present one;
+- hyperbole markers ("lol", "this meeting") lower ideation to LOW and drop weak idioms, unless the
+  message also carries distress;
+- fiction lowers everything by two levels; games and process management cancel threats;
+- words reported from someone else ("my friend says she wants to die") become a LOW signal about a
+  third party: someone may be at risk, so a moderator may want to know, but it is not the writer.
+Two independent signals in one message raise the result one level.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from bot.core.domain import Category, CrisisSignal, Severity
+from bot.safety.normalize import Normalized, read_data
+
+_LEVELS = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH}
+_SELF_KINDS = frozenset({"self", "soft", "act", "history", "third"})
+_KIND_RANK = {"act": 5, "self": 4, "violence": 4, "history": 3, "soft": 2, "third": 1}
+_WINDOW = 160  # characters around a hit in which imminence and time markers count
+_CLAUSE_BREAK = re.compile(r"(?:^|(?<= ))(?:[.!?;,\"]|but|however|although|though|yet)(?= |$)")
+_SENTENCE_BREAK = re.compile(r"(?:^|(?<= ))[.!?;\"](?= |$)")
+_PRONOUN_TARGET = re.compile(r"(?:him|her|them|it|everyone|everybody|them all|all of them)$")
+_MACRO = re.compile(r"\{([A-Z_]+)\}")
+
+
+def _expand(pattern: str, macros: Mapping[str, str]) -> str:
+    for _ in range(5):  # macros may use macros; a fixed depth keeps this obviously finite
+        pattern = _MACRO.sub(lambda m: macros[m.group(1)], pattern)
+    return pattern
+
+
+def _compile(pattern: str, macros: Mapping[str, str]) -> re.Pattern[str]:
+    """Whole-token matching on normalised text, where tokens are separated by single spaces."""
+    return re.compile(r"(?<![^ ])(?:" + _expand(pattern, macros) + r")(?![^ ])")
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    id: str
+    kind: str
+    severity: Severity
+    regex: re.Pattern[str]
+    unless: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Finding:
+    kind: str
+    severity: Severity
+    start: int
+    end: int
+    rule: str
+
+    @property
+    def category(self) -> Category:
+        return Category.SELF_HARM_RISK if self.kind in _SELF_KINDS else Category.VIOLENCE_RISK
+
+    def inside(self, other: _Finding) -> bool:
+        return other.start <= self.start and self.end <= other.end
+
+    def overlaps(self, other: _Finding) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+class _Context:
+    """Lazily computed facts about one message, shared by all hits in it."""
+
+    def __init__(self, text: str, cues: Mapping[str, re.Pattern[str]]) -> None:
+        self.text = text
+        self._cues = cues
+        self._message: dict[str, bool] = {}
+        self._clauses: list[int] | None = None
+        self._sentences: list[int] | None = None
+
+    def has(self, cue: str) -> bool:
+        hit = self._message.get(cue)
+        if hit is None:
+            hit = self._message[cue] = self._cues[cue].search(self.text) is not None
+        return hit
+
+    def near(self, cue: str, start: int, end: int) -> re.Match[str] | None:
+        if not self.has(cue):
+            return None
+        lo, hi = max(0, start - _WINDOW), min(len(self.text), end + _WINDOW)
+        return self._cues[cue].search(self.text, lo, hi)
+
+    def within(self, cue: str, lo: int, hi: int) -> bool:
+        return self.has(cue) and self._cues[cue].search(self.text, lo, hi) is not None
+
+    def clause(self, start: int, end: int) -> tuple[int, int]:
+        if self._clauses is None:
+            self._clauses = [m.start() for m in _CLAUSE_BREAK.finditer(self.text)]
+        return _bounds(self._clauses, start, end, len(self.text))
+
+    def sentence(self, start: int, end: int) -> tuple[int, int]:
+        if self._sentences is None:
+            self._sentences = [m.start() for m in _SENTENCE_BREAK.finditer(self.text)]
+        return _bounds(self._sentences, start, end, len(self.text))
+
+
+def _bounds(breaks: list[int], start: int, end: int, n: int) -> tuple[int, int]:
+    lo, hi = 0, n
+    for b in breaks:
+        if b < start:
+            lo = b
+        elif b >= end:
+            hi = b
+            break
+    return lo, hi
+
+
+def _shift(level: Severity, by: int) -> Severity:
+    return Severity(max(0, min(int(Severity.HIGH), int(level) + by)))
+
+
+class CrisisDetector:
+    """Finds crisis signals in normalised text, following a pattern specification."""
+
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        macros: dict[str, str] = dict(spec["macros"])
+        self._trigger = re.compile(spec["triggers"])
+        self._cues = {name: _compile(p, macros) for name, p in spec["cues"].items()}
+        self._rules = tuple(
+            _Rule(
+                r["id"],
+                r["kind"],
+                _LEVELS[r["severity"]],
+                _compile(r["pattern"], macros),
+                tuple(r.get("unless", ())),
+            )
+            for r in spec["patterns"]
+        )
+
+    def detect(self, norm: Normalized) -> CrisisSignal | None:
+        text = norm.text
+        if not self._trigger.search(text):
+            return None
+        ctx = _Context(text, self._cues)
+        findings: list[_Finding] = []
+        for rule in self._rules:
+            if any(ctx.has(cue) for cue in rule.unless):
+                continue
+            for m in rule.regex.finditer(text):
+                found = self._judge(rule, m, ctx)
+                if found is not None:
+                    findings.append(found)
+        best = _resolve(findings)
+        if best is None:
+            return None
+        return CrisisSignal(best.category, best.severity, norm.quote(best.start, best.end))
+
+    def _judge(self, rule: _Rule, m: re.Match[str], ctx: _Context) -> _Finding | None:
+        """The severity of one hit in its context, or None when the context explains it away."""
+        start, end = m.start(), m.end()
+        kind, level = rule.kind, rule.severity
+        if kind in ("self", "soft", "violence"):
+            s_lo, _ = ctx.sentence(start, end)
+            if ctx.within("reported", s_lo, start) and not ctx.within("self_report", s_lo, start):
+                if ctx.within("media", s_lo, end):
+                    return _Finding(kind, Severity.NONE, start, end, rule.id)
+                kind, level = "third", Severity.LOW
+        if kind in ("self", "soft"):
+            c_lo, c_hi = ctx.clause(start, end)
+            if ctx.within("distant", c_lo, c_hi) and not ctx.within("present", c_lo, c_hi):
+                return _Finding("history", Severity.NONE, start, end, rule.id)
+        if kind == "violence":
+            if ctx.has("game"):
+                return None
+            if ctx.has("tech") and _PRONOUN_TARGET.search(m.group()):
+                return None
+        if kind == "history":
+            if ctx.near("recent", start, end):
+                level = _shift(level, 1)
+            elif ctx.near("distant", start, end):
+                level = Severity.NONE
+        elif kind == "act":
+            if ctx.near("distant", start, end):
+                level = Severity.NONE
+        imminent = ctx.near("imminent", start, end)
+        if imminent is not None:
+            if kind in ("self", "violence") and level >= Severity.MEDIUM:
+                level = Severity.HIGH
+                s_lo, s_hi = ctx.sentence(start, end)
+                if s_lo <= imminent.start() and imminent.end() <= s_hi:
+                    start, end = min(start, imminent.start()), max(end, imminent.end())
+            elif kind == "third":
+                level = Severity.MEDIUM
+        elif ctx.has("hyperbole") and not ctx.has("distress"):
+            if kind == "soft":
+                level = Severity.NONE
+            elif kind in ("self", "violence", "third") and level == Severity.MEDIUM:
+                level = Severity.LOW
+        if ctx.has("fiction"):
+            level = _shift(level, -2)
+        return _Finding(kind, level, start, end, rule.id)
+
+
+def _resolve(findings: list[_Finding]) -> _Finding | None:
+    """The finding to report: past and reported statements claim the words they contain, overlapping
+    hits count once, and two independent signals raise the strongest one level."""
+    claims = [f for f in findings if f.kind in ("history", "act", "third")]
+    kept = [f for f in findings if not any(f is not c and f.inside(c) and f.kind != c.kind for c in claims)]
+    kept.sort(key=lambda f: (-int(f.severity), -_KIND_RANK[f.kind], f.start))
+    distinct: list[_Finding] = []
+    for f in kept:
+        if not any(f.overlaps(d) for d in distinct):
+            distinct.append(f)
+    live = [f for f in distinct if f.severity > Severity.NONE]
+    if not live:
+        return None
+    best = live[0]
+    same = [f for f in live if f.category is best.category and f.kind != "third"]
+    if best.kind != "third" and best.severity < Severity.HIGH:
+        strong = sum(1 for f in same if f.severity >= Severity.MEDIUM)
+        if strong >= 2 or (len(same) >= 2 and best.severity == Severity.LOW):
+            return _Finding(best.kind, _shift(best.severity, 1), best.start, best.end, best.rule)
+    return best
+
+
+@cache
+def default_detector() -> CrisisDetector:
+    return CrisisDetector(json.loads(read_data("crisis.json")))
+
+
+def detect_crisis(norm: Normalized) -> CrisisSignal | None:
+    """The crisis signal in a normalised message, if any, with the shared pattern set."""
+    return default_detector().detect(norm)

@@ -1,0 +1,472 @@
+"""One canonical token stream per message, so that disguise does not change what the detectors see.
+
+People who want to slip past a filter write `f.u.c.k`, `1d10t`, `ѕtupid` (Cyrillic s), `i d i o t`,
+`fuuuuck` or `f*ck`; people in distress write `im gonna` and `won't`. Matching on raw text would miss
+all of that, so every message is folded once into lowercase, accent-free, de-obfuscated words with
+contractions spelled out. Each token keeps the span of the member's own text it came from, so that
+evidence shown to moderators quotes what was written, not our rewrite of it.
+
+Everything here is linear in the length of the message: per-chunk work is bounded, regexes have no
+nested quantifiers, and a per-instance cache makes repeated words nearly free.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+_INVISIBLE = "\x00"  # placeholder for zero-width and combining characters, removed inside words
+
+_HOMOGLYPHS = {
+    # Cyrillic and Greek letters that look Latin, as they are after lowercasing.
+    "а": "a", "в": "b", "е": "e", "ё": "e", "г": "r", "з": "3", "и": "u", "к": "k", "м": "m",
+    "н": "h", "о": "o", "п": "n", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ь": "b",
+    "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d", "ӏ": "l", "ԛ": "q", "ԝ": "w", "һ": "h",
+    "α": "a", "β": "b", "γ": "y", "δ": "d", "ε": "e", "ζ": "z", "η": "n", "ι": "i", "κ": "k",
+    "ν": "v", "ο": "o", "ρ": "p", "σ": "o", "ς": "s", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
+    "μ": "u", "ı": "i", "ℓ": "l", "ø": "o", "đ": "d", "ł": "l", "ħ": "h", "ŧ": "t", "ɡ": "g",
+    # Small capitals, used as a "font".
+    "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i",
+    "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ꜱ": "s",
+    "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
+    # Typographic quotes and dashes.
+    "’": "'", "‘": "'", "ʼ": "'", "´": "'", "`": "'", "“": '"', "”": '"', "„": '"', "«": '"',
+    "»": '"', "–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-",
+}  # fmt: skip
+
+_EMOJI_WORDS = {
+    "😂": "lol", "🤣": "lol", "😆": "lol", "😹": "lol", "💀": "lol", "😅": "lol",
+    "🔫": "gun", "🔪": "knife", "💊": "pills", "🪢": "rope", "🖕": "fuck you",
+    "❤": "love", "🥰": "love", "😍": "love", "😘": "love",
+}  # fmt: skip
+
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i", "|": "l"}
+
+# Contractions and chat spellings, spelled out so patterns need one form only.
+_EXPANSIONS = {
+    "u": "you", "r": "are", "ur": "your", "youre": "you are",
+    "im": "i am", "ive": "i have", "dont": "do not", "doesnt": "does not",
+    "didnt": "did not", "cant": "can not", "cannot": "can not", "wont": "will not",
+    "isnt": "is not", "arent": "are not", "wasnt": "was not", "werent": "were not",
+    "shouldnt": "should not", "wouldnt": "would not", "couldnt": "could not", "havent": "have not",
+    "hasnt": "has not", "aint": "am not", "thats": "that is", "whats": "what is", "theres": "there is",
+    "gonna": "going to", "wanna": "want to", "gotta": "got to", "imma": "i am going to",
+    "ima": "i am going to", "kys": "kill yourself", "kms": "kill myself", "stfu": "shut the fuck up",
+    "gtfo": "get the fuck out", "fk": "fuck", "fck": "fuck", "fuk": "fuck", "fuq": "fuck",
+    "fking": "fucking", "fkn": "fucking", "fcking": "fucking", "fuking": "fucking",
+    "pls": "please", "plz": "please", "sry": "sorry", "thx": "thanks", "ty": "thank you",
+    "cuz": "because", "coz": "because", "bc": "because", "becuase": "because", "tho": "though",
+    "rn": "right now", "tmrw": "tomorrow", "tmr": "tomorrow", "2nite": "tonight", "tonite": "tonight",
+    "2moro": "tomorrow", "2day": "today", "nite": "night", "ppl": "people", "sum1": "someone",
+    "some1": "someone", "no1": "no one", "noone": "no one", "every1": "everyone", "any1": "anyone",
+}  # fmt: skip
+
+_SUFFIXES = {"m": "am", "re": "are", "ve": "have", "ll": "will", "d": "would"}
+_IS_STEMS = frozenset({"it", "that", "what", "there", "here", "he", "she", "who", "where", "how", "this"})
+_NOT_STEMS = {"won": "will", "can": "can", "ain": "am", "shan": "shall"}
+
+_SENTENCE_PUNCT = frozenset(".!?,;:\"")
+_CHUNK = re.compile(r"\S+")
+_RUN3 = re.compile(r"(.)\1\1+")
+_RUN2 = re.compile(r"(.)\1+")
+_SEPARATORS = re.compile(r"(?:[^\w']|_)+")
+_UNIT = re.compile(r"\d+(?:st|nd|rd|th|am|pm|s|k|m|h|yo|yrs?|y|x|d|gb|mb|kb|px|hz|fps|p|min|mins|hrs?)")
+_MARKUP = re.compile(r"^(?:<[@#!&:a-z][^>]*>|https?://\S*|www\.\S*)$")
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+_SPACED = frozenset("abcdefghijklmnopqrstuvwxyz0134579@$")
+_MAX_JOIN = 40  # longest spaced-out word we try to segment
+_CACHE_LIMIT = 50_000
+
+
+def _build_char_map() -> dict[int, str]:
+    """A 1:1 character fold (accents off, look-alikes to Latin) so spans stay aligned."""
+    table: dict[int, str] = {}
+    ranges = (range(0x00C0, 0x0250), range(0x1E00, 0x1F00))
+    for cp in (cp for r in ranges for cp in r):
+        decomposed = unicodedata.normalize("NFKD", chr(cp))
+        base = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+        if len(base) == 1 and base != chr(cp):
+            table[cp] = base
+    table[ord("ß")] = "ß"  # expanded to "ss" later, inside its word
+    for marks in (range(0x0300, 0x0370), range(0x1AB0, 0x1B00), range(0x1DC0, 0x1E00), range(0x20D0, 0x2100)):
+        for cp in marks:
+            table[cp] = _INVISIBLE
+    for cp in (0x00AD, 0x034F, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0x2061, 0xFEFF):
+        table[cp] = _INVISIBLE
+    for cp in range(0xFE20, 0xFE30):
+        table[cp] = _INVISIBLE
+    for src, dst in _HOMOGLYPHS.items():
+        table[ord(src)] = dst
+    return table
+
+
+_CHAR_MAP = _build_char_map()
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """A message as the detectors see it: canonical tokens, each with its span in `source`.
+
+    `source` is the message after Unicode NFKC, in its original case; `text` is the tokens joined by
+    single spaces (sentence punctuation is kept as tokens so patterns can respect sentence bounds).
+    """
+
+    source: str
+    tokens: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]
+    text: str = field(init=False)
+    _starts: tuple[int, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        starts: list[int] = []
+        pos = 0
+        for tok in self.tokens:
+            starts.append(pos)
+            pos += len(tok) + 1
+        object.__setattr__(self, "text", " ".join(self.tokens))
+        object.__setattr__(self, "_starts", tuple(starts))
+
+    @property
+    def words(self) -> frozenset[str]:
+        return frozenset(self.tokens)
+
+    def token_at(self, offset: int) -> int:
+        """Index of the token containing character `offset` of `text`."""
+        return max(0, bisect_right(self._starts, offset) - 1)
+
+    def quote(self, start: int, end: int, limit: int = 200) -> str:
+        """The member's own words behind `text[start:end]`."""
+        if not self.tokens:
+            return ""
+        first, last = self.token_at(start), self.token_at(max(start, end - 1))
+        lo, hi = self.spans[first][0], self.spans[last][1]
+        return " ".join(self.source[lo:hi].split())[:limit]
+
+
+class Normalizer:
+    """Folds text into `Normalized` form, resolving obfuscated words against a known vocabulary.
+
+    `vocabulary` decides which reading of an ambiguous token wins (`fuuuck` is `fuck`, `goood` is
+    `good`); `maskable` lists words that may be written with `*` for letters (`f**k`), in order of
+    preference; `squeezable` lists lexicon words worth recovering from doubled letters (`idiiot`).
+    """
+
+    def __init__(
+        self,
+        vocabulary: Iterable[str],
+        maskable: Iterable[str] = (),
+        squeezable: Iterable[str] = (),
+    ) -> None:
+        self.vocabulary = frozenset(vocabulary) | frozenset(_EXPANSIONS)
+        self._max_word = max((len(w) for w in self.vocabulary), default=1)
+        by_length: dict[int, list[str]] = {}
+        for word in maskable:
+            if word.isalpha():
+                by_length.setdefault(len(word), []).append(word)
+        self._maskable = {n: tuple(ws) for n, ws in by_length.items()}
+        squeezed: dict[str, str] = {}
+        for word in squeezable:
+            key = _RUN2.sub(r"\1", word)
+            if key != word and key not in self.vocabulary:
+                squeezed.setdefault(key, word)
+        self._squeezed = squeezed
+        self._cache: dict[str, tuple[tuple[str, ...], str | None]] = {}
+
+    # --- public ----------------------------------------------------------------------------------
+
+    def __call__(self, text: str) -> Normalized:
+        source = text if text.isascii() else unicodedata.normalize("NFKC", text)
+        folded = source.lower()
+        if len(folded) != len(source):  # a few characters lowercase to two; keep spans aligned
+            folded = "".join(c.lower()[:1] for c in source)
+        if not folded.isascii():
+            folded = folded.translate(_CHAR_MAP)
+        tokens: list[str] = []
+        spans: list[tuple[int, int]] = []
+        pending: list[tuple[str, str, int, int]] = []  # a run of single spaced-out letters
+        for m in _CHUNK.finditer(folded):
+            words, letter = self._chunk(m.group())
+            if letter is not None:
+                pending.append((letter, m.group(), m.start(), m.end()))
+                continue
+            if pending:
+                self._flush(pending, tokens, spans)
+            span = (m.start(), m.end())
+            for w in words:
+                tokens.append(w)
+                spans.append(span)
+        if pending:
+            self._flush(pending, tokens, spans)
+        return Normalized(source, tuple(tokens), tuple(spans))
+
+    # --- chunks (whitespace-separated pieces) ---------------------------------------------------------
+
+    def _chunk(self, chunk: str) -> tuple[tuple[str, ...], str | None]:
+        hit = self._cache.get(chunk)
+        if hit is None:
+            hit = self._analyse(chunk)
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[chunk] = hit
+        return hit
+
+    def _analyse(self, chunk: str) -> tuple[tuple[str, ...], str | None]:
+        """Canonical tokens of one chunk, or the letter if the chunk is one spaced-out letter."""
+        if _INVISIBLE in chunk:
+            chunk = chunk.replace(_INVISIBLE, "")
+        if "ß" in chunk:
+            chunk = chunk.replace("ß", "ss")
+        if chunk.isalpha() and chunk.isascii():
+            if len(chunk) == 1:
+                return (), chunk
+            return self._expand(self._word(chunk)), None
+        if _MARKUP.match(chunk):
+            return (), None
+        stripped = chunk.strip(".,-_*~")
+        if len(stripped) == 1 and stripped in _SPACED and (stripped in _LETTERS or len(chunk) == 1):
+            return (), stripped
+        return self._complex(chunk), None
+
+    def _complex(self, chunk: str) -> tuple[str, ...]:
+        """A chunk with punctuation, digits, symbols or emoji."""
+        out: list[str] = []
+        n = len(chunk)
+        lo, hi = 0, n
+        while lo < n and not _is_core(chunk, lo):
+            _emit_symbol(chunk[lo], out)
+            lo += 1
+        tail: list[str] = []
+        while hi > lo and not _is_core(chunk, hi - 1):
+            _emit_symbol(chunk[hi - 1], tail)
+            hi -= 1
+        core = chunk[lo:hi]
+        if core:
+            out.extend(self._core(core))
+        out.extend(reversed(tail))
+        return tuple(_dedupe_punct(out))
+
+    def _core(self, core: str) -> list[str]:
+        if any(e in core for e in _EMOJI_WORDS):
+            out: list[str] = []
+            for piece in re.split("(" + "|".join(map(re.escape, _EMOJI_WORDS)) + ")", core):
+                if piece in _EMOJI_WORDS:
+                    out.extend(_EMOJI_WORDS[piece].split())
+                elif piece:
+                    out.extend(self._core(piece))
+            return out
+        has_letter = any(c in _LETTERS for c in core)
+        if has_letter and not _UNIT.fullmatch(core):
+            core = self._deleet(core)
+        if "*" in core or "#" in core:
+            masked = self._unmask(core)
+            if masked:
+                return self._expand(masked)
+            core = core.replace("*", "").replace("#", "")
+        if "'" in core:
+            return self._apostrophes(core)
+        parts = [p for p in _SEPARATORS.split(core) if p]
+        if not parts:
+            return []
+        if len(parts) == 1:
+            return self._expand(self._word(parts[0]))
+        joined = "".join(parts)
+        if all(len(p) == 1 for p in parts) or self._known(joined):
+            return self._expand(self._word(joined))
+        out = []
+        for p in parts:
+            out.extend(self._expand(self._word(p)))
+        return out
+
+    def _deleet(self, core: str) -> str:
+        """Digits and symbols standing for letters; `1` may be `i` or `l`, so both are tried."""
+        if not any(c in _LEET for c in core):
+            return core
+        primary = "".join(_LEET.get(c, c) for c in core)
+        if "1" in core or "|" in core or "!" in core:
+            alt = "".join("l" if c in "1|!" else _LEET.get(c, c) for c in core)
+            for cand in (primary, alt):
+                if self._known(_SEPARATORS.sub("", cand)):
+                    return cand
+        return primary
+
+    def _unmask(self, core: str) -> str | None:
+        letters = core.replace("#", "*")
+        if not any(c in _LETTERS for c in letters) or not re.fullmatch(r"[a-z*]+", letters):
+            return None
+        for cand in self._maskable.get(len(letters), ()):
+            if all(m == "*" or m == c for m, c in zip(letters, cand, strict=True)):
+                return cand
+        return None
+
+    def _apostrophes(self, core: str) -> list[str]:
+        stem, _, suffix = core.partition("'")
+        suffix = suffix.replace("'", "")
+        stem = _SEPARATORS.sub("", stem)
+        if suffix == "t" and stem.endswith("n"):
+            base = stem[:-1]
+            return self._expand(self._word(_NOT_STEMS.get(stem, base))) + ["not"]
+        if suffix in _SUFFIXES and stem:
+            return self._expand(self._word(stem)) + [_SUFFIXES[suffix]]
+        if suffix == "s" and stem:
+            rest = ["is"] if stem in _IS_STEMS else ["us"] if stem == "let" else []
+            return self._expand(self._word(stem)) + rest
+        out: list[str] = []
+        for p in (stem, _SEPARATORS.sub("", suffix)):
+            if p:
+                out.extend(self._expand(self._word(p)))
+        return out
+
+    # --- words -----------------------------------------------------------------------------------
+
+    def _known(self, word: str) -> bool:
+        if word in self.vocabulary:
+            return True
+        if _RUN3.search(word):
+            return _RUN3.sub(r"\1\1", word) in self.vocabulary or _RUN3.sub(r"\1", word) in self.vocabulary
+        return _RUN2.sub(r"\1", word) in self._squeezed
+
+    def _word(self, word: str) -> str:
+        """The vocabulary word behind a stretched or doubled spelling, else the word itself."""
+        if word in self.vocabulary or len(word) < 3:
+            return word
+        if _RUN3.search(word):
+            two = _RUN3.sub(r"\1\1", word)
+            if two in self.vocabulary:
+                return two
+            one = _RUN3.sub(r"\1", word)
+            if one in self.vocabulary:
+                return one
+            word = two
+        squeezed = _RUN2.sub(r"\1", word)
+        if squeezed in self.vocabulary and squeezed != word and word not in self.vocabulary:
+            return squeezed
+        return self._squeezed.get(squeezed, word)
+
+    def _expand(self, word: str) -> list[str]:
+        exp = _EXPANSIONS.get(word)
+        return exp.split() if exp else [word] if word else []
+
+    # --- spaced-out letters ---------------------------------------------------------------------
+
+    def _flush(
+        self, pending: list[tuple[str, str, int, int]], tokens: list[str], spans: list[tuple[int, int]]
+    ) -> None:
+        letters = sum(1 for ch, _, _, _ in pending if ch in _LETTERS)
+        if len(pending) >= 3 and letters * 2 >= len(pending) and letters >= 2:
+            joined = self._deleet("".join(ch for ch, _, _, _ in pending))
+            span = (pending[0][2], pending[-1][3])
+            for w in self._segment(joined):
+                for e in self._expand(w):
+                    tokens.append(e)
+                    spans.append(span)
+        else:
+            for ch, chunk, lo, hi in pending:
+                words = self._expand(ch) if chunk == ch else list(self._complex(chunk))
+                for e in words:
+                    tokens.append(e)
+                    spans.append((lo, hi))
+        pending.clear()
+
+    def _segment(self, joined: str) -> list[str]:
+        """Split `ihateyou` into known words with as few pieces as possible; give up if impossible."""
+        if self._known(joined) or len(joined) > _MAX_JOIN:
+            return [self._word(joined)]
+        n = len(joined)
+        best: list[tuple[int, int] | None] = [None] * (n + 1)  # (pieces, start of last piece)
+        best[0] = (0, 0)
+        for end in range(1, n + 1):
+            for start in range(max(0, end - self._max_word), end):
+                prev = best[start]
+                if prev is None or joined[start:end] not in self.vocabulary:
+                    continue
+                cand = (prev[0] + 1, start)
+                current = best[end]
+                if current is None or cand[0] < current[0]:
+                    best[end] = cand
+        if best[n] is None:
+            return [self._word(joined)]
+        pieces: list[str] = []
+        end = n
+        while end > 0:
+            step = best[end]
+            assert step is not None
+            pieces.append(joined[step[1] : end])
+            end = step[1]
+        return pieces[::-1]
+
+
+def _is_core(chunk: str, i: int) -> bool:
+    """Whether position `i` belongs to the word rather than to surrounding punctuation."""
+    c = chunk[i]
+    if c.isalnum() or c in _EMOJI_WORDS:
+        return True
+    if c in "@$":  # leetspeak at the edge of a word: @ss, a$$
+        return any(x.isalpha() for x in chunk)
+    return False
+
+
+def _emit_symbol(c: str, out: list[str]) -> None:
+    if c in _SENTENCE_PUNCT:
+        out.append(c)
+    elif c == "'":
+        out.append('"')
+    elif c == "…":
+        out.append(".")
+
+
+def _dedupe_punct(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    for t in tokens:
+        if out and t in _SENTENCE_PUNCT and out[-1] == t:
+            continue
+        out.append(t)
+    return out
+
+
+def _lexicon_terms(node: object) -> Iterable[str]:
+    """Every word of every term in a lexicon JSON document."""
+    if isinstance(node, str):
+        yield from node.split()
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if not key.startswith("_"):
+                yield from key.split()
+                yield from _lexicon_terms(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _lexicon_terms(item)
+
+
+def read_data(name: str) -> str:
+    """A data file shipped inside the package."""
+    return resources.files("bot.safety").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def read_words(name: str) -> list[str]:
+    words: list[str] = []
+    for line in read_data(name).splitlines():
+        if not line.startswith("#"):
+            words.extend(line.split())
+    return words
+
+
+@cache
+def default_normalizer() -> Normalizer:
+    """The shared normaliser: the base vocabulary plus every lexicon word the detectors know."""
+    lexicon = json.loads(read_data("abuse.json"))
+    terms = [t for t in _lexicon_terms(lexicon) if t.isalpha()]
+    crisis = read_words("crisis_words.txt")
+    vocab = set(read_words("words.txt")) | set(terms) | set(crisis)
+    maskable = [t for t in _lexicon_terms(lexicon.get("maskable", [])) if t.isalpha()]
+    return Normalizer(vocab, maskable=maskable, squeezable=[*terms, *crisis])
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise `text` with the shared normaliser."""
+    return default_normalizer()(text)

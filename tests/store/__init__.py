@@ -1,0 +1,1 @@
+"""Tests of the Redis store (bot/store) against a real Redis server."""
