@@ -15,7 +15,9 @@ SHARED_SCENARIOS = ROOT.parent / "shared" / "scenarios"
 OWN_SCENARIOS = ROOT / "tests" / "scenarios"
 
 
-def run(*args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "ANTHROPIC_API_KEY")}
     environ.update(env or {})
     return subprocess.run(
@@ -106,8 +108,10 @@ def test_eval_names_a_bad_scenario_key(tmp_path: Path) -> None:
 
 
 def test_malformed_config_file_is_named(tmp_path: Path) -> None:
-    config = (ROOT / "config" / "default.toml").read_text().replace(
-        "redirects_before_warning = 3", "redirects_before_warning = 0"
+    config = (
+        (ROOT / "config" / "default.toml")
+        .read_text()
+        .replace("redirects_before_warning = 3", "redirects_before_warning = 0")
     )
     path = tmp_path / "bad.toml"
     path.write_text(config)

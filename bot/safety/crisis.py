@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -34,6 +35,7 @@ _LEVELS = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH
 _SELF_KINDS = frozenset({"self", "soft", "act", "history", "third"})
 _KIND_RANK = {"act": 5, "self": 4, "violence": 4, "history": 3, "soft": 2, "third": 1}
 _WINDOW = 160  # characters around a hit in which imminence and time markers count
+_MAX_HITS = 16  # per rule; one is enough to escalate, and this keeps huge messages linear
 _CLAUSE_BREAK = re.compile(r"(?:^|(?<= ))(?:[.!?;,\"]|but|however|although|though|yet)(?= |$)")
 _SENTENCE_BREAK = re.compile(r"(?:^|(?<= ))[.!?;\"](?= |$)")
 _PRONOUN_TARGET = re.compile(r"(?:him|her|them|it|everyone|everybody|them all|all of them)$")
@@ -116,14 +118,9 @@ class _Context:
 
 
 def _bounds(breaks: list[int], start: int, end: int, n: int) -> tuple[int, int]:
-    lo, hi = 0, n
-    for b in breaks:
-        if b < start:
-            lo = b
-        elif b >= end:
-            hi = b
-            break
-    return lo, hi
+    i = bisect_left(breaks, start)
+    j = bisect_left(breaks, end)
+    return (breaks[i - 1] if i else 0), (breaks[j] if j < len(breaks) else n)
 
 
 def _shift(level: Severity, by: int) -> Severity:
@@ -157,7 +154,9 @@ class CrisisDetector:
         for rule in self._rules:
             if any(ctx.has(cue) for cue in rule.unless):
                 continue
-            for m in rule.regex.finditer(text):
+            for n, m in enumerate(rule.regex.finditer(text)):
+                if n == _MAX_HITS:
+                    break
                 found = self._judge(rule, m, ctx)
                 if found is not None:
                     findings.append(found)

@@ -461,7 +461,9 @@ def default_normalizer() -> Normalizer:
     """The shared normaliser: the base vocabulary plus every lexicon word the detectors know."""
     lexicon = json.loads(read_data("abuse.json"))
     terms = [t for t in _lexicon_terms(lexicon) if t.isalpha()]
-    crisis = read_words("crisis_words.txt")
+    spec = json.loads(read_data("crisis.json"))
+    phrases = json.dumps([spec["macros"], spec["cues"], [p["pattern"] for p in spec["patterns"]]])
+    crisis = sorted(set(re.findall(r"[a-z]{2,}", phrases)))
     vocab = set(read_words("words.txt")) | set(terms) | set(crisis)
     maskable = [t for t in _lexicon_terms(lexicon.get("maskable", [])) if t.isalpha()]
     return Normalizer(vocab, maskable=maskable, squeezable=[*terms, *crisis])

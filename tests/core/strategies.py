@@ -193,11 +193,15 @@ def assessments(categories: tuple[Category, ...] = tuple(Category)) -> st.Search
     )
 
 
-@dataclass(frozen=True, slots=True)
 class Scenario:
-    cfg: SpaceConfig
-    steps: tuple[Step, ...]
-    toggles: bool  # whether the admin toggles ending_enabled during the thread
+    """A space and the steps of one thread (not a dataclass: Hypothesis prints it via __repr__)."""
+
+    __slots__ = ("cfg", "steps", "toggles")
+
+    def __init__(self, cfg: SpaceConfig, steps: tuple[Step, ...], toggles: bool) -> None:
+        self.cfg = cfg
+        self.steps = steps
+        self.toggles = toggles  # whether the admin toggles ending_enabled during the thread
 
     def __repr__(self) -> str:  # short, so a falsifying example is readable
         cfg = self.cfg
@@ -221,10 +225,13 @@ def scenarios(
     ending_enabled: bool | None = None,
     max_size: int = 40,
 ) -> Scenario:
+    """A space and a thread told in one to three phases (say abuse, then calm, then a crisis)."""
     cfg = draw(space_configs(ending_enabled))
-    mix = mix or draw(st.sampled_from(("abusive", *MIXES)))
-    size = draw(st.integers(0, max_size))
-    drawn = draw(st.lists(STEPS[mix], min_size=size, max_size=size))
+    drawn: list[Step] = []
+    for _ in range(draw(st.integers(1, 3))):
+        phase = mix or draw(st.sampled_from(("abusive", *MIXES)))
+        size = draw(st.integers(0, max_size - len(drawn)))
+        drawn += draw(st.lists(STEPS[phase], min_size=size, max_size=size))
     toggles = ending_enabled is None and draw(st.integers(0, 4)) == 0
     return Scenario(cfg, tuple(drawn), toggles)
 

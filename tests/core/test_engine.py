@@ -95,7 +95,9 @@ def app() -> AppConfig:
     return load_app_config()
 
 
-def make_engine(store: RedisStore, app: AppConfig, brain: ScriptedBrain | None = None, **kw: object) -> Engine:
+def make_engine(
+    store: RedisStore, app: AppConfig, brain: ScriptedBrain | None = None, **kw: object
+) -> Engine:
     return Engine(store, brain or ScriptedBrain(), KeywordSafetyNet(), app, fallback=OfflineBrain(), **kw)  # type: ignore[arg-type]
 
 
@@ -246,7 +248,9 @@ class FlakySink:
 
 
 async def test_escalation_survives_a_failed_delivery(store: RedisStore, app: AppConfig) -> None:
-    fast_claim = app.model_copy(update={"store": app.store.model_copy(update={"outbox_claim_idle_seconds": 1})})
+    fast_claim = app.model_copy(
+        update={"store": app.store.model_copy(update={"outbox_claim_idle_seconds": 1})}
+    )
     store.cfg = fast_claim.store
     engine = make_engine(store, fast_claim)
     await engine.handle(msg("CRISIS now", 1))

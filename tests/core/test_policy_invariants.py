@@ -239,12 +239,16 @@ SITUATIONS: dict[str, Callable[[list[Event]], bool]] = {
     "warning again after a moderator reopened": _warned_after_reopen,
     "second signal in an episode": _any(lambda e: bool(of(e, UpdateEscalation))),
     "second episode": _any(lambda e: bool(of(e, Escalate)) and e.after.episode >= 2),
-    "warning cleared by decay": _any(lambda e: e.before.warned_at is not None and e.after.warned_at is None),
+    "warning cleared by decay": _any(
+        lambda e: e.before.warned_at is not None and e.after.warned_at is None and not e.ignored
+    ),
     "partial decay after a warning": _any(
         lambda e: e.before.redirects > e.after.redirects > 0 and e.before.warned_at is not None
     ),
     "proposal during a crisis hold": _any(
-        lambda e: e.turn.assessment.wants_end and e.before.in_crisis(e.now) and not e.turn.assessment.is_crisis
+        lambda e: e.turn.assessment.wants_end
+        and e.before.in_crisis(e.now)
+        and not e.turn.assessment.is_crisis
     ),
     "proposal too soon after the warning": _any(
         lambda e: bool(e.decision.refusal and "too recently" in e.decision.refusal)

@@ -20,7 +20,9 @@ INSULTS = [
 ]
 
 
-def console(lines: list[str], *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def console(
+    lines: list[str], *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "ANTHROPIC_API_KEY")}
     environ.update(env or {})
     return subprocess.run(
@@ -83,7 +85,9 @@ def test_empty_and_very_long_messages_are_answered_clearly() -> None:
 def test_unreachable_redis_falls_back_to_the_embedded_store() -> None:
     result = console(["hello", "/quit"], env={"REDIS_URL": "redis://127.0.0.1:1/0"})
     assert result.returncode == 0, result.stderr
-    assert "Redis at redis://127.0.0.1:1/0 is not answering; using the embedded in-memory store" in result.stdout
+    assert (
+        "Redis at redis://127.0.0.1:1/0 is not answering; using the embedded in-memory store" in result.stdout
+    )
 
 
 def test_reopen_and_audit_commands() -> None:
