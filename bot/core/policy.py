@@ -30,6 +30,10 @@ from bot.core.domain import (
 # Counters saturate here; a thread that reaches it has long been eligible for ending.
 MAX_REDIRECTS = 1000
 
+_AT_RISK = "someone in this thread may be at risk; stay and keep helping"
+_DISABLED = "ending conversations is disabled in this space"
+_MEMBER_MUST_CONFIRM = "the member asked to end: only their explicit confirmation can end this thread"
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
@@ -63,11 +67,11 @@ def decide(
 
     if state.status is Status.CONFIRMING_END:
         if seen.category is Category.USER_CONFIRMS_END:
-            return _end_at_users_request(state, cfg)
+            return _end_at_users_request(state, cfg, proposed=seen.wants_end)
         state = state.evolve(status=Status.ACTIVE)
 
     if seen.category in (Category.USER_REQUESTS_END, Category.USER_CONFIRMS_END):
-        return _ask_to_confirm(state, cfg)
+        return _ask_to_confirm(state, cfg, proposed=seen.wants_end)
     if seen.is_abusive:
         return _redirect_warn_or_end(state, turn, author, cfg, now)
     return _answer_and_decay(state, turn, cfg)
@@ -76,11 +80,11 @@ def decide(
 def end_refusal(state: ThreadState, cfg: SpaceConfig, now: float) -> str | None:
     """Why an ending proposed on `state` (already counting this turn) must be refused, or None."""
     if not cfg.ending_enabled:
-        return "ending conversations is disabled in this space"
+        return _DISABLED
     if state.status is not Status.ACTIVE:
         return f"the thread is {state.status.value}"
     if state.in_crisis(now):
-        return "someone in this thread may be at risk; stay and keep helping"
+        return _AT_RISK
     if state.warned_at is None:
         return "no explicit warning naming the behaviour has been given yet"
     if state.redirects < cfg.redirects_before_warning:
@@ -93,10 +97,15 @@ def end_refusal(state: ThreadState, cfg: SpaceConfig, now: float) -> str | None:
 def end_allowed(state: ThreadState, cfg: SpaceConfig, now: float) -> bool:
     """Whether an ending would be accepted if the coming message is another abusive turn.
 
-    Brains offer the ending tool only when this is true.
+    Brains offer the ending tool only when this is true. A pending confirmation does not block it:
+    any message but the confirmation returns the thread to active, as `decide` does.
     """
-    upcoming = state.evolve(turn=state.turn + 1, redirects=min(state.redirects + 1, MAX_REDIRECTS))
-    return state.status is Status.ACTIVE and end_refusal(upcoming, cfg, now) is None
+    if state.status is Status.ENDED:
+        return False
+    upcoming = state.evolve(
+        status=Status.ACTIVE, turn=state.turn + 1, redirects=min(state.redirects + 1, MAX_REDIRECTS)
+    )
+    return end_refusal(upcoming, cfg, now) is None
 
 
 def reopen(state: ThreadState) -> ThreadState:
@@ -118,6 +127,7 @@ def _stay_and_escalate(
 ) -> Decision:
     seen = turn.assessment
     hold = state.evolve(status=Status.ACTIVE, crisis_until=now + cfg.crisis_hold_seconds)
+    refusal = _AT_RISK if seen.wants_end else None
     if not state.in_crisis(now):
         hold = hold.evolve(episode=state.episode + 1)
         care = (
@@ -132,7 +142,7 @@ def _stay_and_escalate(
             user_name=author.name,
             episode=hold.episode,
         )
-        return Decision((Reply(care, ReplyKind.CARE), alert), hold)
+        return Decision((Reply(care, ReplyKind.CARE), alert), hold, refusal)
     update = UpdateEscalation(
         category=seen.category,
         severity=seen.severity,
@@ -141,31 +151,34 @@ def _stay_and_escalate(
         user_name=author.name,
         episode=hold.episode,
     )
-    return Decision((Reply(turn.reply or cfg.texts.crisis_followup, ReplyKind.CARE), update), hold)
+    return Decision((Reply(turn.reply or cfg.texts.crisis_followup, ReplyKind.CARE), update), hold, refusal)
 
 
 def _hold_during_crisis(state: ThreadState, turn: Turn, cfg: SpaceConfig) -> Decision:
     """While a crisis holds, keep talking; nothing counts towards an ending and nothing ends."""
     seen = turn.assessment
     state = state.evolve(status=Status.ACTIVE)
-    refusal = "someone in this thread may be at risk; stay and keep helping" if seen.wants_end else None
+    refusal = _AT_RISK if seen.wants_end else None
     if seen.category in (Category.USER_REQUESTS_END, Category.USER_CONFIRMS_END):
         return Decision((Reply(cfg.texts.end_refused_in_crisis, ReplyKind.INFO),), state, refusal)
     kind = ReplyKind.REDIRECT if seen.is_abusive else ReplyKind.ANSWER
     return Decision((Reply(turn.reply or cfg.texts.crisis_followup, kind),), state, refusal)
 
 
-def _ask_to_confirm(state: ThreadState, cfg: SpaceConfig) -> Decision:
+def _ask_to_confirm(state: ThreadState, cfg: SpaceConfig, *, proposed: bool) -> Decision:
     if not cfg.ending_enabled:
-        return Decision((Reply(cfg.texts.ending_disabled, ReplyKind.INFO),), state)
-    return Decision((AskConfirmEnd(cfg.texts.confirm_end),), state.evolve(status=Status.CONFIRMING_END))
+        refusal = _DISABLED if proposed else None
+        return Decision((Reply(cfg.texts.ending_disabled, ReplyKind.INFO),), state, refusal)
+    refusal = _MEMBER_MUST_CONFIRM if proposed else None
+    asked = state.evolve(status=Status.CONFIRMING_END)
+    return Decision((AskConfirmEnd(cfg.texts.confirm_end),), asked, refusal)
 
 
-def _end_at_users_request(state: ThreadState, cfg: SpaceConfig) -> Decision:
+def _end_at_users_request(state: ThreadState, cfg: SpaceConfig, *, proposed: bool) -> Decision:
     if not cfg.ending_enabled:
-        return Decision(
-            (Reply(cfg.texts.ending_disabled, ReplyKind.INFO),), state.evolve(status=Status.ACTIVE)
-        )
+        refusal = _DISABLED if proposed else None
+        reply = Reply(cfg.texts.ending_disabled, ReplyKind.INFO)
+        return Decision((reply,), state.evolve(status=Status.ACTIVE), refusal)
     reason = "the member asked to end the conversation"
     end = End(cfg.texts.user_closing, reason, Actor.USER)
     return Decision((end,), state.evolve(status=Status.ENDED, ended_reason=reason))
@@ -182,7 +195,8 @@ def _redirect_warn_or_end(
         if state.redirects >= cfg.redirects_before_warning:
             text = cfg.texts.warning.format(user=author.name, behaviour=behaviour)
             warned = state.evolve(warned_at=state.turn, warned_behaviour=behaviour)
-            return Decision((Warn(text, behaviour, author.id, author.name),), warned)
+            refusal = end_refusal(warned, cfg, now) if seen.wants_end else None  # too soon after it
+            return Decision((Warn(text, behaviour, author.id, author.name),), warned, refusal)
         return _redirect(state, turn, refused=seen.wants_end, cfg=cfg, now=now)
 
     if seen.wants_end:

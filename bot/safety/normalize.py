@@ -60,6 +60,7 @@ _EXPANSIONS = {
     "ima": "i am going to", "kys": "kill yourself", "kms": "kill myself", "stfu": "shut the fuck up",
     "gtfo": "get the fuck out", "fk": "fuck", "fck": "fuck", "fuk": "fuck", "fuq": "fuck",
     "fking": "fucking", "fkn": "fucking", "fcking": "fucking", "fuking": "fucking",
+    "yuo": "you", "yu": "you", "yoyr": "your", "yor": "your", "hows": "how is", "whos": "who is",
     "pls": "please", "plz": "please", "sry": "sorry", "thx": "thanks", "ty": "thank you",
     "cuz": "because", "coz": "because", "bc": "because", "becuase": "because", "tho": "though",
     "rn": "right now", "tmrw": "tomorrow", "tmr": "tomorrow", "2nite": "tonight", "tonite": "tonight",
@@ -76,7 +77,7 @@ _CHUNK = re.compile(r"\S+")
 _RUN3 = re.compile(r"(.)\1\1+")
 _RUN2 = re.compile(r"(.)\1+")
 _SEPARATORS = re.compile(r"(?:[^\w']|_)+")
-_UNIT = re.compile(r"\d+(?:st|nd|rd|th|am|pm|s|k|m|h|yo|yrs?|y|x|d|gb|mb|kb|px|hz|fps|p|min|mins|hrs?)")
+_UNIT = re.compile(r"(\d+)(st|nd|rd|th|am|pm|s|k|m|h|yo|yrs?|y|x|d|gb|mb|kb|px|hz|fps|p|min|mins|hrs?)")
 _MARKUP = re.compile(r"^(?:<[@#!&:a-z][^>]*>|https?://\S*|www\.\S*)$")
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 _SPACED = frozenset("abcdefghijklmnopqrstuvwxyz0134579@$")
@@ -246,7 +247,9 @@ class Normalizer:
             _emit_symbol(chunk[hi - 1], tail)
             hi -= 1
         core = chunk[lo:hi]
-        if core:
+        if core and lo > 0 and chunk[lo - 1] == "'" and out and out[-1] == '"' and core in _SUFFIXES:
+            out[-1] = _SUFFIXES[core]  # "you 're": a contraction split from its stem
+        elif core:
             out.extend(self._core(core))
         out.extend(reversed(tail))
         return tuple(_dedupe_punct(out))
@@ -261,7 +264,10 @@ class Normalizer:
                     out.extend(self._core(piece))
             return out
         has_letter = any(c in _LETTERS for c in core)
-        if has_letter and not _UNIT.fullmatch(core):
+        unit = _UNIT.fullmatch(core)
+        if unit:
+            return [unit.group(1), unit.group(2)]
+        if has_letter:
             core = self._deleet(core)
         if "*" in core or "#" in core:
             masked = self._unmask(core)

@@ -97,6 +97,13 @@ def decode_log(raw: str) -> LogEntry:
     return LogEntry(*_loads(raw))
 
 
+def decode_logs(raws: Sequence[str]) -> tuple[LogEntry, ...]:
+    """A whole transcript with a single JSON parse (it is loaded on every message)."""
+    if not raws:
+        return ()
+    return tuple(LogEntry(*fields) for fields in _loads("[" + ",".join(raws) + "]"))
+
+
 # --- actions and the outbox ----------------------------------------------------------------------
 
 ACTION_TAG = "@"

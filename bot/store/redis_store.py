@@ -29,32 +29,21 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
 import redis.asyncio as aioredis
-from redis.exceptions import (
-    ConnectionError as RedisConnectionError,
-)
-from redis.exceptions import (
-    NoScriptError,
-    RedisError,
-    ResponseError,
-)
-from redis.exceptions import (
-    TimeoutError as RedisTimeoutError,
-)
+import redis.exceptions as rx
 
 from bot.core import policy
 from bot.core.config import StoreConfig
 from bot.core.domain import LogEntry, Status, ThreadKey, ThreadState
 from bot.core.errors import StoreUnavailable
 from bot.core.ports import AuditRecord, Begun, Commit, OutboxEntry
+from bot.store import codec
 
 if TYPE_CHECKING:
     from bot.core.ports import Store
-from bot.store import codec
 
 logger = logging.getLogger(__name__)
 
 OUTBOX_GROUP = "relay"
-DONE = "done"
 _DAY = 86_400
 _ACK_CHUNK = 1000
 
@@ -97,7 +86,7 @@ def failure_reason(exc: BaseException) -> str:
     """The most specific cause of a connection failure, e.g. "Connection refused"."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, TimeoutError | RedisTimeoutError):
+        if isinstance(seen, TimeoutError | rx.TimeoutError):
             return "timed out"
         if isinstance(seen, socket.gaierror) and seen.strerror:
             return seen.strerror
@@ -111,13 +100,13 @@ def failure_reason(exc: BaseException) -> str:
     return text.rsplit(". ", 1)[-1] if ". " in text else text or type(exc).__name__
 
 
-def unavailable(where: str, op: str, exc: RedisError) -> StoreUnavailable:
+def unavailable(where: str, op: str, exc: rx.RedisError) -> StoreUnavailable:
     """An operator-facing StoreUnavailable for a redis-py error during `op`."""
-    if isinstance(exc, RedisConnectionError | RedisTimeoutError):
+    if isinstance(exc, rx.ConnectionError | rx.TimeoutError):
         return StoreUnavailable(
             f"Redis at {where} is not answering ({failure_reason(exc)}); start it or set REDIS_URL"
         )
-    if isinstance(exc, ResponseError):
+    if isinstance(exc, rx.ResponseError):
         return StoreUnavailable(f"Redis at {where} refused to {op}: {exc}")
     return StoreUnavailable(f"Redis at {where} failed to {op}: {exc}")
 
@@ -143,11 +132,20 @@ class RedisStore:
     ) -> None:
         self._client = client
         self._cmd = cast(Callable[..., Awaitable[Any]], client.execute_command)
-        self.cfg = cfg
         self.prefix = prefix
         self.where = where or describe_client(client)
         self._outbox = f"{prefix}:outbox"
         self._group_ready = False
+        self.cfg = cfg
+
+    @property
+    def cfg(self) -> StoreConfig:
+        return self._cfg
+
+    @cfg.setter
+    def cfg(self, cfg: StoreConfig) -> None:
+        """Replace the settings; TTLs in Redis units are derived once here, not per call."""
+        self._cfg = cfg
         self._inflight_ms = cfg.inflight_ttl_seconds * 1000
         self._dedupe_s = cfg.dedupe_ttl_hours * 3600
         self._thread_s = cfg.thread_ttl_days * _DAY
@@ -173,7 +171,7 @@ class RedisStore:
     def _failures(self, op: str) -> Iterator[None]:
         try:
             yield
-        except RedisError as exc:
+        except rx.RedisError as exc:
             logger.debug("redis error during %s", op, exc_info=True)
             raise unavailable(self.where, op, exc) from None
 
@@ -198,7 +196,7 @@ class RedisStore:
         script = SCRIPTS[name]
         try:
             return await self._cmd("EVALSHA", script.sha, len(keys), *keys, *args)
-        except NoScriptError:
+        except rx.NoScriptError:
             logger.info("Redis at %s lost the store's scripts (restarted?); loading them again", self.where)
             await self._load_all()
             return await self._cmd("EVALSHA", script.sha, len(keys), *keys, *args)
@@ -206,7 +204,7 @@ class RedisStore:
     async def _eval(self, name: str, keys: Sequence[str], args: Sequence[str | int], op: str) -> Any:
         try:
             return await self._eval_raw(name, keys, args)
-        except RedisError as exc:
+        except rx.RedisError as exc:
             logger.debug("redis error during %s", op, exc_info=True)
             raise unavailable(self.where, op, exc) from None
 
@@ -246,7 +244,7 @@ class RedisStore:
             duplicate=bool(duplicate),
             state=state,
             overrides=codec.pairs(overrides),
-            log=tuple(map(codec.decode_log, log)),
+            log=codec.decode_logs(log),
         )
 
     async def commit(self, commit: Commit) -> bool:
@@ -359,7 +357,7 @@ class RedisStore:
     async def transcript(self, key: ThreadKey) -> tuple[LogEntry, ...]:
         with self._failures("read a transcript"):
             raw = await self._cmd("LRANGE", self.thread_key(key, "log"), 0, -1)
-        return tuple(map(codec.decode_log, raw))
+        return codec.decode_logs(raw)
 
     # --- per space ---------------------------------------------------------------------------
 
@@ -447,7 +445,7 @@ class RedisStore:
         """Create the relay's consumer group at the stream's start, so nothing committed is skipped."""
         try:
             await self._cmd("XGROUP", "CREATE", self._outbox, OUTBOX_GROUP, "0", "MKSTREAM")
-        except ResponseError as exc:
+        except rx.ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
         self._group_ready = True
@@ -463,7 +461,7 @@ class RedisStore:
                 await self._ensure_group()
             try:
                 raw = await self._eval_raw("outbox_read", (self._outbox,), args)
-            except ResponseError as exc:
+            except rx.ResponseError as exc:
                 if "NOGROUP" not in str(exc):
                     raise
                 logger.info("outbox consumer group missing on %s; creating it again", self.where)
@@ -511,8 +509,9 @@ def _client_from_url(url: str) -> aioredis.Redis:
         socket_connect_timeout=2.0,
         socket_timeout=5.0,
         health_check_interval=30,
-        # Begin and commit are safe to resend (a resent commit is refused as already applied), so
-        # retry briefly on a dropped connection, but report an outage within about a second.
+        # Retry briefly on a dropped connection, then report the outage (within about a second).
+        # Turns are safe to resend: a commit that already went through is refused, never applied
+        # twice. A resent audit or stats update may count twice, which beats losing it.
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
     )
 

@@ -223,14 +223,14 @@ def scenarios(
     draw: st.DrawFn,
     mix: str | None = None,
     ending_enabled: bool | None = None,
-    max_size: int = 40,
+    max_size: int = 30,
 ) -> Scenario:
-    """A space and a thread told in one to three phases (say abuse, then calm, then a crisis)."""
+    """A space and a thread told in phases (say abuse, then calm, then abuse again, then a crisis)."""
     cfg = draw(space_configs(ending_enabled))
     drawn: list[Step] = []
-    for _ in range(draw(st.integers(1, 3))):
+    for _ in range(draw(st.integers(1, 4))):
         phase = mix or draw(st.sampled_from(("abusive", *MIXES)))
-        size = draw(st.integers(0, max_size - len(drawn)))
+        size = draw(st.integers(0, min(16, max_size - len(drawn))))
         drawn += draw(st.lists(STEPS[phase], min_size=size, max_size=size))
     toggles = ending_enabled is None and draw(st.integers(0, 4)) == 0
     return Scenario(cfg, tuple(drawn), toggles)

@@ -71,6 +71,11 @@ def test_log_entry_round_trips(entry: LogEntry) -> None:
     assert codec.decode_log(codec.encode_log(entry)) == entry
 
 
+@given(st.lists(log_entries, max_size=10))
+def test_a_transcript_decodes_in_one_go(entries: list[LogEntry]) -> None:
+    assert codec.decode_logs([codec.encode_log(e) for e in entries]) == tuple(entries)
+
+
 def test_log_entry_is_compact_json() -> None:
     assert codec.encode_log(LogEntry("user", "héllo", "ann")) == '["user","héllo","ann"]'
     assert codec.encode_log(LogEntry("bot", "hi", "", "reply")) == '["bot","hi","","reply"]'
