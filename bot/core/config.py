@@ -10,7 +10,7 @@ import tomllib
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -119,12 +119,33 @@ class LimitsConfig(_Strict):
     excerpt_chars: int = Field(300, ge=20, le=2000)
 
 
+ModelPattern = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:@/*-]+$")]
+
+
+class BrainConfig(_Strict):
+    """The Anthropic brain: which models may end threads, request limits, history, failure handling."""
+
+    # Models (exact names, or a prefix ending in `*`) that may be offered the ending tool.
+    ending_models: tuple[ModelPattern, ...] = Field(
+        ("claude-opus-4*", "claude-sonnet-4-5*"), max_length=50
+    )
+    max_tokens: int = Field(1024, ge=64, le=8192)
+    request_timeout_seconds: float = Field(20.0, gt=0, le=600)
+    max_retries: int = Field(2, ge=0, le=10)
+    history_tokens: int = Field(4000, ge=200, le=100_000)
+    history_step_turns: int = Field(8, ge=1, le=100)
+    breaker_failures: int = Field(3, ge=1, le=100)
+    breaker_cooldown_seconds: float = Field(60.0, ge=1, le=3600)
+    cache_ttl: Literal["5m", "1h"] = "5m"
+
+
 class AppConfig(_Strict):
     """The whole defaults file."""
 
     space: SpaceConfig
     store: StoreConfig = StoreConfig()
     limits: LimitsConfig = LimitsConfig()
+    brain: BrainConfig = BrainConfig()
 
 
 def _describe_allowed(err: Mapping[str, Any]) -> str:

@@ -60,7 +60,7 @@ _EXPANSIONS = {
     "ima": "i am going to", "kys": "kill yourself", "kms": "kill myself", "stfu": "shut the fuck up",
     "gtfo": "get the fuck out", "fk": "fuck", "fck": "fuck", "fuk": "fuck", "fuq": "fuck",
     "fking": "fucking", "fkn": "fucking", "fcking": "fucking", "fuking": "fucking",
-    "yuo": "you", "yu": "you", "yoyr": "your", "yor": "your", "hows": "how is", "whos": "who is",
+    "yuo": "you", "yu": "you", "yoiu": "you", "yoyr": "your", "yor": "your", "hows": "how is", "whos": "who is",
     "pls": "please", "plz": "please", "sry": "sorry", "thx": "thanks", "ty": "thank you",
     "cuz": "because", "coz": "because", "bc": "because", "becuase": "because", "tho": "though",
     "rn": "right now", "tmrw": "tomorrow", "tmr": "tomorrow", "2nite": "tonight", "tonite": "tonight",

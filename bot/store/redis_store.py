@@ -8,7 +8,7 @@ Key layout (P = platform, S = space, T = thread; the braces are Redis Cluster ha
 
     {prefix}:{P:S:T}:state         hash: ThreadState (see codec), field `v` = version
     {prefix}:{P:S:T}:log           list: recent transcript, capped
-    {prefix}:{P:S:T}:seen:<msgid>  string: a handler's token while in flight, then "done"
+    {prefix}:{P:S:T}:seen:<msgid>  string: a handler's token while in flight, then "done:<token>"
     {prefix}:{P:S:T}:ended         string: why the thread ended; outlives the state
     {prefix}:cfg:{P:S}             hash: admin overrides
     {prefix}:audit:{P:S}           stream: audit records; `...:seq` numbers the cases
@@ -294,6 +294,7 @@ class RedisStore:
                 cfg.transcript_max_entries,
                 cfg.outbox_max_entries,
                 cfg.audit_max_entries,
+                c.token,
                 len(state_items),
                 len(log_items),
                 len(c.outbox),

@@ -108,7 +108,7 @@ def _threshold(name: str, small: int) -> st.SearchStrategy[int]:
 def space_configs(draw: st.DrawFn, ending_enabled: bool | None = None) -> SpaceConfig:
     return space(
         draw(st.booleans()) if ending_enabled is None else ending_enabled,
-        draw(_threshold("redirects_before_warning", 4)),
+        draw(_threshold("redirects_before_warning", 6)),
         draw(_threshold("turns_after_warning", 3)),
         draw(_threshold("clean_turns_to_decay", 4)),
         draw(_threshold("crisis_hold_minutes", 30)),
@@ -136,7 +136,9 @@ MIXES: dict[str, tuple[Category, ...]] = {
     "crisis": ABUSIVE + (Category.OK,) * 2 + ENDING + CRISIS * 3,
     "ending": ABUSIVE + (Category.OK,) * 2 + ENDING * 4 + CRISIS,
     "debate": (Category.OK,),
+    "provoking": ABUSIVE,  # abusive, but the model never proposes to end
 }
+QUIET = frozenset({"provoking"})
 
 # Seconds between messages: mostly bursts, sometimes hours, days or weeks (holds expire), and
 # exactly the common hold lengths (a message arriving the very second a hold ends).
@@ -156,7 +158,7 @@ class Step:
         return f"{self.author.name}: {self.turn.reply}"
 
 
-def _step(categories: tuple[Category, ...], packed: int) -> Step:
+def _step(categories: tuple[Category, ...], quiet: bool, packed: int) -> Step:
     """Decodes one step from a single integer: one draw per message keeps generation fast."""
     packed, category = divmod(packed, len(categories))
     packed, gap = divmod(packed, len(GAPS))
@@ -167,20 +169,19 @@ def _step(categories: tuple[Category, ...], packed: int) -> Step:
     packed, reply = divmod(packed, len(REPLIES))
     packed, reopen = divmod(packed, 4)
     flip = packed % 6
-    seen = Assessment(
-        categories[category], SEVERITIES[severity], BEHAVIOUR_CHOICES[behaviour], bool(wants_end)
-    )
+    proposes = bool(wants_end) and not quiet
+    seen = Assessment(categories[category], SEVERITIES[severity], BEHAVIOUR_CHOICES[behaviour], proposes)
     return Step(AUTHORS[author], Turn(REPLIES[reply], seen), float(GAPS[gap]), reopen == 3, flip == 5)
 
 
-def steps(categories: tuple[Category, ...]) -> st.SearchStrategy[Step]:
+def steps(categories: tuple[Category, ...], quiet: bool = False) -> st.SearchStrategy[Step]:
     size = len(categories) * len(GAPS) * len(AUTHORS) * len(SEVERITIES) * 2
     size *= len(BEHAVIOUR_CHOICES) * len(REPLIES) * 4 * 6
-    return st.integers(0, size - 1).map(lambda packed: _step(categories, packed))
+    return st.integers(0, size - 1).map(lambda packed: _step(categories, quiet, packed))
 
 
 # Built once: building strategies inside a draw is what makes generation slow.
-STEPS = {mix: steps(categories) for mix, categories in MIXES.items()}
+STEPS = {mix: steps(categories, mix in QUIET) for mix, categories in MIXES.items()}
 
 
 def assessments(categories: tuple[Category, ...] = tuple(Category)) -> st.SearchStrategy[Assessment]:
@@ -221,19 +222,49 @@ class Scenario:
 @st.composite
 def scenarios(
     draw: st.DrawFn,
-    mix: str | None = None,
+    phases: tuple[str, ...] | None = None,
     ending_enabled: bool | None = None,
     max_size: int = 30,
 ) -> Scenario:
-    """A space and a thread told in phases (say abuse, then calm, then abuse again, then a crisis)."""
+    """A space and a thread told in phases (say abuse, then calm, then abuse again, then a crisis).
+
+    `phases` fixes the story (names of `MIXES`); by default one to four phases are drawn.
+    """
     cfg = draw(space_configs(ending_enabled))
+    if phases is None:
+        phases = tuple(draw(st.lists(st.sampled_from(("abusive", *MIXES)), min_size=1, max_size=4)))
     drawn: list[Step] = []
-    for _ in range(draw(st.integers(1, 4))):
-        phase = mix or draw(st.sampled_from(("abusive", *MIXES)))
+    for phase in phases:
         size = draw(st.integers(0, min(16, max_size - len(drawn))))
         drawn += draw(st.lists(STEPS[phase], min_size=size, max_size=size))
     toggles = ending_enabled is None and draw(st.integers(0, 4)) == 0
     return Scenario(cfg, tuple(drawn), toggles)
+
+
+@st.composite
+def relapses(draw: st.DrawFn) -> Scenario:
+    """Warned, calm for a while (the count decays, maybe below the threshold), then abusive again.
+
+    The phases are sized from the drawn thresholds, so the thread lands near the interesting
+    counts instead of only reaching them by luck.
+    """
+    low = bounds("crisis_hold_minutes")[0]
+    cfg = space(
+        draw(st.booleans()),
+        draw(st.integers(1, 8)),
+        draw(st.integers(1, 4)),
+        draw(st.integers(1, 4)),
+        draw(st.sampled_from((low, 1440))),
+    )
+    provoked = cfg.redirects_before_warning + draw(st.integers(0, 2))
+    calm = cfg.clean_turns_to_decay * draw(st.integers(0, provoked)) + draw(st.integers(0, 1))
+    relapse = draw(st.integers(1, 10))
+    drawn = [
+        *draw(st.lists(STEPS["provoking"], min_size=provoked, max_size=provoked)),
+        *draw(st.lists(STEPS["debate"], min_size=calm, max_size=calm)),
+        *draw(st.lists(STEPS["abusive"], min_size=relapse, max_size=relapse)),
+    ]
+    return Scenario(cfg, tuple(drawn), toggles=False)
 
 
 @dataclass(frozen=True, slots=True)

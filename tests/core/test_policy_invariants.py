@@ -20,9 +20,12 @@ from bot.core.actions import AskConfirmEnd, End, Escalate, Reply, ReplyKind, Upd
 from bot.core.domain import Actor, Assessment, Category, Severity, Status, ThreadState, Turn
 from bot.core.policy import decide, end_allowed, end_refusal
 
-from .strategies import ABUSIVE, BEHAVIOURS, Event, Scenario, scenarios, simulate
+from .strategies import ABUSIVE, BEHAVIOURS, Event, Scenario, relapses, scenarios, simulate
 
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Random stories, plus threads that are warned, calm down and relapse (where the count matters).
+THREADS = st.one_of(scenarios(), relapses())
 
 
 def of(event: Event, kind: type) -> list:
@@ -37,7 +40,7 @@ def ends_by(event: Event, actor: Actor) -> list[End]:
 
 
 @PROPERTY
-@given(scenarios())
+@given(THREADS)
 def test_1_model_ends_only_after_an_explicit_earlier_warning(scenario: Scenario) -> None:
     warnings: list[tuple[int, Warn]] = []  # (message number, warning) since the last reopen
     handled = 0
@@ -67,7 +70,7 @@ def test_1_model_ends_only_after_an_explicit_earlier_warning(scenario: Scenario)
 
 
 @PROPERTY
-@given(scenarios())
+@given(THREADS)
 def test_2_no_end_in_a_crisis_and_one_escalation_per_episode(scenario: Scenario) -> None:
     hold_until: float | None = None  # our own account of the crisis hold
     episode = 0
@@ -109,7 +112,7 @@ def test_2_no_end_in_a_crisis_and_one_escalation_per_episode(scenario: Scenario)
 
 
 @PROPERTY
-@given(scenarios())
+@given(THREADS)
 def test_3_a_members_request_to_end_needs_an_explicit_confirmation(scenario: Scenario) -> None:
     asked = False  # the previous handled message was answered with AskConfirmEnd
     for event in simulate(scenario):
@@ -150,7 +153,7 @@ def test_3_a_members_request_to_end_needs_an_explicit_confirmation(scenario: Sce
 
 
 @PROPERTY
-@given(scenarios())
+@given(THREADS)
 def test_4_ended_is_terminal_until_a_moderator_reopens(scenario: Scenario) -> None:
     for event in simulate(scenario):
         if event.reopened_from is not None:
@@ -175,7 +178,7 @@ def test_4_ended_is_terminal_until_a_moderator_reopens(scenario: Scenario) -> No
 
 
 @PROPERTY
-@given(scenarios())
+@given(THREADS)
 def test_5_counters_move_by_at_most_one_and_disabled_means_no_end(scenario: Scenario) -> None:
     for event in simulate(scenario):
         before, after = event.before, event.after
@@ -195,7 +198,7 @@ def test_5_counters_move_by_at_most_one_and_disabled_means_no_end(scenario: Scen
 
 
 @PROPERTY
-@given(scenarios(), st.sampled_from(ABUSIVE), BEHAVIOURS)
+@given(THREADS, st.sampled_from(ABUSIVE), BEHAVIOURS)
 def test_6_the_model_only_proposes(scenario: Scenario, probe_category: Category, behaviour: str) -> None:
     probe = Turn("Let's stop here.", Assessment(probe_category, Severity.HIGH, behaviour, wants_end=True))
     for event in simulate(scenario):
@@ -250,6 +253,9 @@ SITUATIONS: dict[str, Callable[[list[Event]], bool]] = {
         and e.before.in_crisis(e.now)
         and not e.turn.assessment.is_crisis
     ),
+    "proposal with too few redirects after a partial decay": _any(
+        lambda e: bool(e.decision.refusal and "not enough" in e.decision.refusal)
+    ),
     "proposal too soon after the warning": _any(
         lambda e: bool(e.decision.refusal and "too recently" in e.decision.refusal)
     ),
@@ -268,7 +274,7 @@ def test_the_simulated_threads_reach_every_situation() -> None:
 
     @seed(20240601)
     @settings(max_examples=300, deadline=None, database=None, phases=[Phase.generate])
-    @given(scenarios())
+    @given(THREADS)
     def run(scenario: Scenario) -> None:
         events = list(simulate(scenario))
         seen.update(name for name, reached in SITUATIONS.items() if reached(events))

@@ -120,7 +120,7 @@ async def test_of_two_concurrent_commits_one_wins_and_the_loser_applies_on_top(s
     retry = next_turn(again, loser, token)
     assert await store.commit(retry)
 
-    assert not await store.commit(retry)  # applied once, never twice
+    assert await store.commit(retry)  # resent by the same handler: reported applied, applied once
     final = await store.begin(KEY, "m3", "tok-c")
     assert final.state.version == 2
     assert final.state.turn == 2
@@ -132,11 +132,22 @@ async def test_a_message_is_never_applied_twice_even_at_the_current_version(stor
     commit = await handle(store, "m1")
     begun = await store.begin(KEY, "m1", "tok")
     assert begun.duplicate
-    replay = next_turn(begun, "m1", "tok")
+    replay = next_turn(begun, "m1", "tok-redelivered")
     assert replay.expected_version == 1
     assert not await store.commit(replay)
     assert (await store.begin(KEY, "m2", "x")).state == committed_state(commit)
     assert (await store.stats("discord", "g1"))["messages"] == 1
+
+
+async def test_a_commit_resent_by_its_own_handler_succeeds_once(store: RedisStore) -> None:
+    """A dropped connection after a commit went through: the resend says applied, not refused."""
+    begun = await store.begin(KEY, "m1", "tok-a")
+    commit = next_turn(begun, "m1", "tok-a")
+    assert await store.commit(commit)
+    assert await store.commit(commit)
+    state = (await store.begin(KEY, "probe", "tok-p")).state
+    assert state.version == 1 and state.turn == 1
+    assert (await store.stats(KEY.platform, KEY.space))["messages"] == 1
 
 
 async def test_a_redelivered_message_is_a_duplicate_after_commit(
@@ -146,7 +157,7 @@ async def test_a_redelivered_message_is_a_duplicate_after_commit(
     for token in ("tok-a", "tok-b"):
         assert (await store.begin(KEY, "m1", token)).duplicate
     seen = store.thread_key(KEY, "seen:m1")
-    assert await raw.get(seen) == "done"
+    assert (await raw.get(seen) or "").startswith("done:")
     ttl = await raw.ttl(seen)
     assert store.cfg.dedupe_ttl_hours * 3600 - 5 < ttl <= store.cfg.dedupe_ttl_hours * 3600
 
