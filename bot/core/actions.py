@@ -73,6 +73,16 @@ class UpdateEscalation:
 
 
 @dataclass(frozen=True, slots=True)
+class Dispute:
+    """A member says an ending was not fair: moderators get the reason and the transcript's end."""
+
+    reason: str
+    user_id: str
+    user_name: str
+    excerpt: str
+
+
+@dataclass(frozen=True, slots=True)
 class Notice:
     """A system notice to the member about the bot itself (an outage, a truncated message...)."""
 
@@ -80,11 +90,11 @@ class Notice:
     kind: str
 
 
-Action = Reply | Warn | AskConfirmEnd | End | Escalate | UpdateEscalation | Notice
+Action = Reply | Warn | AskConfirmEnd | End | Escalate | UpdateEscalation | Dispute | Notice
 
 # Actions whose loss would hurt someone or leave a thread open that we consider closed: they are
 # committed to the outbox with the state and delivered at least once by the relay.
-DURABLE_ACTIONS: tuple[type, ...] = (End, Escalate, UpdateEscalation)
+DURABLE_ACTIONS: tuple[type, ...] = (End, Escalate, UpdateEscalation, Dispute)
 
 
 def is_durable(action: Action) -> bool:

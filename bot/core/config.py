@@ -64,6 +64,11 @@ class Texts(_Strict):
     empty_message: Text
     thread_ended: Text
     reopened: Text
+    branched: Text
+    feedback_fair: Text
+    feedback_disputed: Text
+    feedback_already: Text
+    feedback_not_ended: Text
 
     @field_validator("warning")
     @classmethod

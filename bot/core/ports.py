@@ -92,6 +92,14 @@ class Store(Protocol):
 
     async def transcript(self, key: ThreadKey) -> tuple[LogEntry, ...]: ...
 
+    async def seed_transcript(self, key: ThreadKey, entries: Sequence[LogEntry]) -> bool:
+        """Give a new (branched) thread its starting transcript; False if it already has one."""
+
+    async def record_feedback(
+        self, key: ThreadKey, user_id: str, record: AuditRecord, counter: str, dispute: Routed | None = None
+    ) -> bool:
+        """Count one member's feedback on an ending once, audited; queue `dispute` if given."""
+
     async def overrides(self, platform: str, space: str) -> dict[str, str]: ...
 
     async def set_override(

@@ -35,7 +35,7 @@ from bot.core import policy
 from bot.core.config import StoreConfig
 from bot.core.domain import LogEntry, Status, ThreadKey, ThreadState
 from bot.core.errors import StoreUnavailable
-from bot.core.ports import AuditRecord, Begun, Commit, OutboxEntry
+from bot.core.ports import AuditRecord, Begun, Commit, OutboxEntry, Routed
 from bot.store import codec
 
 if TYPE_CHECKING:
@@ -62,7 +62,18 @@ def _load_script(name: str) -> _Script:
     return _Script(name, source, hashlib.sha1(source.encode("utf-8")).hexdigest())
 
 
-_SCRIPT_NAMES = ("begin", "commit", "release", "reopen", "config", "audit", "outbox_read", "outbox_ack")
+_SCRIPT_NAMES = (
+    "begin",
+    "commit",
+    "release",
+    "reopen",
+    "config",
+    "audit",
+    "outbox_read",
+    "outbox_ack",
+    "feedback",
+    "seed",
+)
 SCRIPTS: dict[str, _Script] = {name: _load_script(name) for name in _SCRIPT_NAMES}
 
 
@@ -354,6 +365,49 @@ class RedisStore:
             if case:
                 return fresh.evolve(version=state.version + 1)
         raise StoreUnavailable(f"thread {key.tag} kept changing while it was being reopened; try again")
+
+    async def seed_transcript(self, key: ThreadKey, entries: Sequence[LogEntry]) -> bool:
+        """Give a new thread (a branch) its starting transcript; False if it already has history."""
+        seeded = await self._eval(
+            "seed",
+            (self.thread_key(key, "state"), self.thread_key(key, "log")),
+            (self._thread_s, *(codec.encode_log(e) for e in entries[-self.cfg.transcript_max_entries :])),
+            "seed a branched thread",
+        )
+        return bool(seeded)
+
+    async def record_feedback(
+        self,
+        key: ThreadKey,
+        user_id: str,
+        record: AuditRecord,
+        counter: str,
+        dispute: Routed | None = None,
+    ) -> bool:
+        """Count one member's feedback on an ending (once per member and thread), audited; a
+        dispute is queued for moderators in the same step. False if already given."""
+        audit_stream, audit_seq = self._audit_keys(key.platform, key.space)
+        case = await self._eval(
+            "feedback",
+            (
+                self.thread_key(key, f"feedback:{user_id}"),
+                audit_stream,
+                audit_seq,
+                self.space_key("stats", key.platform, key.space),
+                self._outbox,
+            ),
+            (
+                self._ended_s,
+                self.cfg.audit_max_entries,
+                counter,
+                self.cfg.outbox_max_entries,
+                type(dispute.action).__name__ if dispute else "",
+                codec.encode_routed(dispute) if dispute else "",
+                *codec.encode_audit(record),
+            ),
+            "record feedback",
+        )
+        return bool(case)
 
     async def transcript(self, key: ThreadKey) -> tuple[LogEntry, ...]:
         with self._failures("read a transcript"):

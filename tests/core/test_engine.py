@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import pytest
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from bot.brains.offline import OfflineBrain
 from bot.core.actions import End, Escalate, Notice, Reply, ReplyKind, Warn
@@ -211,7 +213,8 @@ async def test_a_turn_never_hangs_past_its_deadline(store: RedisStore, app: AppC
 
 
 async def test_store_outage_gives_a_notice_and_still_escalates_a_crisis(app: AppConfig) -> None:
-    dead = RedisStore(aioredis.Redis(host="127.0.0.1", port=1, decode_responses=True), app.store, "dead")
+    client = aioredis.Redis(host="127.0.0.1", port=1, decode_responses=True, retry=Retry(NoBackoff(), 0))
+    dead = RedisStore(client, app.store, "dead")
     engine = Engine(dead, ScriptedBrain(), KeywordSafetyNet(), app)
     plain = await engine.handle(msg("hello", 1))
     assert [a.kind for a in plain.inline if isinstance(a, Notice)] == ["store_unavailable"]

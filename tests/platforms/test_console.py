@@ -102,7 +102,7 @@ def test_reopen_and_audit_commands() -> None:
 def test_other_members_can_speak_with_as() -> None:
     result = console(["hi all", "/as sam", *INSULTS[:3]])
     assert "[WARNING to sam" in result.stdout
-    assert "sam, I need to be direct" in result.stdout
+    assert "sam, I have to name what's happening here" in result.stdout
 
 
 def test_script_replays_a_scenario_without_a_terminal() -> None:
