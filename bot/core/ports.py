@@ -123,6 +123,14 @@ class Store(Protocol):
 
     async def ack_outbox(self, ids: Sequence[str]) -> None: ...
 
+    async def remember(
+        self, scope: str, name: str, value: str, ttl_seconds: int, *, only_if_new: bool = False
+    ) -> bool:
+        """Adapter bookkeeping (an alert's message id, a "reported once" flag); False when
+        `only_if_new` and it was already there."""
+
+    async def recall(self, scope: str, name: str) -> str | None: ...
+
     async def close(self) -> None: ...
 
 

@@ -14,6 +14,8 @@ Key layout (P = platform, S = space, T = thread; the braces are Redis Cluster ha
     {prefix}:audit:{P:S}           stream: audit records; `...:seq` numbers the cases
     {prefix}:stats:{P:S}           hash: counters
     {prefix}:outbox                stream + consumer group: durable actions
+    {prefix}:{P:S:T}:feedback:<u>  string: a member's feedback on the ending (once each)
+    {prefix}:ref:{scope}:<name>    string: adapter bookkeeping (alert ids, "reported once" flags)
 """
 
 from __future__ import annotations
@@ -408,6 +410,23 @@ class RedisStore:
             "record feedback",
         )
         return bool(case)
+
+    async def remember(
+        self, scope: str, name: str, value: str, ttl_seconds: int, *, only_if_new: bool = False
+    ) -> bool:
+        """Adapter bookkeeping under `{prefix}:ref:{scope}:{name}`, expiring after `ttl_seconds`."""
+        with self._failures("remember a reference"):
+            args: tuple[str, ...] = ("NX",) if only_if_new else ()
+            done = await self._cmd("SET", self._ref(scope, name), value, "EX", max(1, ttl_seconds), *args)
+        return bool(done)
+
+    async def recall(self, scope: str, name: str) -> str | None:
+        with self._failures("recall a reference"):
+            value = await self._cmd("GET", self._ref(scope, name))
+        return None if value is None else str(value)
+
+    def _ref(self, scope: str, name: str) -> str:
+        return f"{self.prefix}:ref:{{{scope}}}:{name}"
 
     async def transcript(self, key: ThreadKey) -> tuple[LogEntry, ...]:
         with self._failures("read a transcript"):

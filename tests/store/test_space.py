@@ -85,3 +85,13 @@ async def test_overrides_are_stored_as_strings_audited_and_seen_by_begin(store: 
         (2, "config_set", Actor.ADMIN),
         (1, "config_set", Actor.ADMIN),
     ]
+
+
+async def test_remember_and_recall_adapter_references(store: RedisStore) -> None:
+    assert await store.recall("discord:g1", "alert:t1:1") is None
+    assert await store.remember("discord:g1", "alert:t1:1", "msg-42", 60)
+    assert await store.recall("discord:g1", "alert:t1:1") == "msg-42"
+    assert not await store.remember("discord:g1", "alert:t1:1", "msg-43", 60, only_if_new=True)
+    assert await store.recall("discord:g1", "alert:t1:1") == "msg-42"
+    assert await store.remember("discord:g1", "alert:t1:1", "msg-44", 60)
+    assert await store.recall("discord:g1", "alert:t1:1") == "msg-44"
