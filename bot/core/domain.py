@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -105,6 +106,8 @@ class Inbound(BaseModel):
     text: str = ""
     mentions_bot: bool = False
     timestamp: float = 0.0
+    # A button press instead of typed text: confirm a requested ending, or carry on.
+    intent: Literal["confirm_end", "keep_talking"] | None = None
 
     @property
     def key(self) -> ThreadKey:

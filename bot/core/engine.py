@@ -120,7 +120,7 @@ class Engine:
     async def handle(self, msg: Inbound) -> Outcome:
         """Handle one member message; never raises for store, brain or input problems."""
         texts = self.config.space.texts
-        if not msg.text.strip():
+        if not msg.text.strip() and msg.intent is None:
             return Outcome(inline=(Notice(texts.empty_message, "empty"),), ignored="empty")
         async with self._locks.hold(msg.key):
             token = uuid.uuid4().hex
@@ -159,8 +159,11 @@ class Engine:
             now = self.clock()
             if screening is None:
                 screening = self.safety.screen(msg.text)
-            # After a lost race the thread moved on: think again on what is now there.
-            turn = await self._think(msg, begun.log, state, screening, cfg, now)
+            if msg.intent is not None:
+                turn = _pressed(msg.intent, cfg)
+            else:
+                # After a lost race the thread moved on: think again on what is now there.
+                turn = await self._think(msg, begun.log, state, screening, cfg, now)
             author = Author(msg.author_id, msg.author_name)
             decision = policy.decide(state, turn, author, cfg, now, self._excerpt(msg.text))
             if decision.refusal:
@@ -240,7 +243,8 @@ class Engine:
         now: float,
     ) -> Commit:
         key = msg.key
-        lines = [LogEntry("user", msg.text[:TRANSCRIPT_CHARS], msg.author_name, "")]
+        said = msg.text[:TRANSCRIPT_CHARS] or f"[pressed {msg.intent}]"
+        lines = [LogEntry("user", said, msg.author_name, "")]
         lines += [LogEntry("bot", text, "", kind) for text, kind in map(_said, inline + queued) if text]
         return Commit(
             key=key,
@@ -308,6 +312,13 @@ def _with_safety_net(turn: Turn, screening: Screening, cfg: SpaceConfig) -> Turn
     if uses_reply and not turn.reply.strip():
         return Turn(cfg.texts.brain_unavailable, seen, turn.usage, True)
     return turn
+
+
+def _pressed(intent: str, cfg: SpaceConfig) -> Turn:
+    """A Confirm / Keep talking button: the member's choice is explicit, no brain needed."""
+    if intent == "confirm_end":
+        return Turn("", Assessment(Category.USER_CONFIRMS_END))
+    return Turn(cfg.texts.keep_talking)
 
 
 def _assessment_from(screening: Screening) -> Assessment:

@@ -267,3 +267,20 @@ async def test_escalation_survives_a_failed_delivery(store: RedisStore, app: App
     assert isinstance(sink.delivered[0].action, Escalate)
     assert sink.delivered[0].channel_id == "c1"
     assert await other.drain() == 0
+
+
+async def test_confirm_and_keep_talking_buttons(store: RedisStore, app: AppConfig) -> None:
+    brain = ScriptedBrain()
+    engine = Engine(store, OfflineBrain(), KeywordSafetyNet(), app)
+    asked = await engine.handle(msg("please end this conversation", 1))
+    assert asked.state is not None and asked.state.status is Status.CONFIRMING_END
+    kept = await engine.handle(msg("", 2).model_copy(update={"intent": "keep_talking"}))
+    assert kept.state is not None and kept.state.status is Status.ACTIVE
+    assert kept.inline == (Reply(app.space.texts.keep_talking),)
+    await engine.handle(msg("can you end this chat?", 3))
+    ended = await engine.handle(msg("", 4).model_copy(update={"intent": "confirm_end"}))
+    assert [type(a) for a in ended.queued] == [End]
+    assert ended.state is not None and ended.state.status is Status.ENDED
+    assert brain.requests == []
+    transcript = await store.transcript(ThreadKey("test", "s1", "t1"))
+    assert transcript[-2].text == "[pressed confirm_end]"
