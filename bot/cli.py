@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core.errors import ConfigError, ThreadkeeperError
+from bot.platforms import discord as discord_platform
+from bot.platforms import slack as slack_platform
 from bot.settings import Settings
 
 EXIT_USAGE = 2
@@ -67,13 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     assess.add_argument("--jsonl", metavar="FILE", help="input file, or - for standard input")
     assess.add_argument("texts", nargs="*", help="messages to assess directly")
 
-    for name, what in (("discord", "run the Discord bot"), ("slack", "run the Slack bot")):
-        p = sub.add_parser(name, help=what, description=f"{what.capitalize()} (not implemented yet).")
-        p.add_argument(
-            "--http",
-            action="store_true",
-            help=argparse.SUPPRESS if name == "discord" else "Slack: HTTP Events API instead of Socket Mode",
-        )
+    discord_platform.configure(sub.add_parser("discord", help="run the Discord bot"))
+    slack_platform.configure(sub.add_parser("slack", help="run the Slack bot"))
     bench = sub.add_parser(
         "bench",
         help="measure the engine against the Redis floor",
@@ -108,6 +105,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await _eval(args, settings)
     if args.command == "assess":
         return _assess(args)
+    if args.command == "discord":
+        return await discord_platform.run(args, settings)
+    if args.command == "slack":
+        return await slack_platform.run(args, settings)
     print(f"threadkeeper {args.command}: not implemented yet", file=sys.stderr)
     return EXIT_USAGE
 
@@ -120,9 +121,7 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
 
     app = load_config(settings, args.config)
     scenarios = load_scenarios([args.script]) if args.script else []
-    brain = args.brain or "offline"
-    if args.brain is None and settings.anthropic_api_key is not None:
-        print("note: the anthropic brain is not available in this version; using the offline brain")
+    brain = args.brain or ("anthropic" if settings.anthropic_api_key is not None else "offline")
     paint = default_painter()
     sink = ConsoleSink(lambda text: print(text, flush=True), paint)
     runtime = await build_runtime(app, settings, sink, brain=brain)

@@ -38,9 +38,8 @@ def test_every_command_has_help(command: str) -> None:
     assert "usage: threadkeeper" in result.stdout
 
 
-@pytest.mark.parametrize("command", ["discord", "slack", "bench"])
-def test_unbuilt_commands_say_so(command: str) -> None:
-    result = run(command)
+def test_unbuilt_commands_say_so() -> None:
+    result = run("bench")
     assert result.returncode == 2
     assert "not implemented yet" in result.stderr
 
