@@ -132,7 +132,10 @@ class BrainConfig(_Strict):
     """The Anthropic brain: which models may end threads, request limits, history, failure handling."""
 
     # Models (exact names, or a prefix ending in `*`) that may be offered the ending tool.
-    ending_models: tuple[ModelPattern, ...] = Field(("claude-opus-4*", "claude-sonnet-4-5*"), max_length=50)
+    ending_models: tuple[ModelPattern, ...] = Field(
+        ("claude-opus-4*", "claude-opus-5*", "claude-sonnet-4-5*", "claude-sonnet-4-6*", "claude-sonnet-5*"),
+        max_length=50,
+    )
     max_tokens: int = Field(1024, ge=64, le=8192)
     request_timeout_seconds: float = Field(20.0, gt=0, le=600)
     max_retries: int = Field(2, ge=0, le=10)

@@ -7,8 +7,8 @@ Hot-path types are frozen, slotted dataclasses (cheap to build and copy); the pl
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -200,8 +200,12 @@ class ThreadState:
     def in_crisis(self, now: float) -> bool:
         return self.crisis_until is not None and now < self.crisis_until
 
-    def evolve(self, **changes: object) -> ThreadState:
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def evolve(self, **changes: Any) -> ThreadState:
+        """A copy with `changes`; cheaper than `dataclasses.replace` on this per-message path."""
+        return ThreadState(*[changes[n] if n in changes else getattr(self, n) for n in _STATE_FIELDS])
+
+
+_STATE_FIELDS = tuple(f.name for f in fields(ThreadState))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,11 @@ safety net is escalated whatever else fails.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -114,6 +115,9 @@ class Engine:
         self.clock = clock
         self._on_queued = on_queued
         self._locks = _ThreadLocks()
+        # Reservation tokens: unique per handling attempt across processes, cheap to make.
+        self._token_prefix = uuid.uuid4().hex[:12] + ":"
+        self._tokens = itertools.count(1)
 
     # --- public ----------------------------------------------------------------------------------
 
@@ -123,7 +127,7 @@ class Engine:
         if not msg.text.strip() and msg.intent is None:
             return Outcome(inline=(Notice(texts.empty_message, "empty"),), ignored="empty")
         async with self._locks.hold(msg.key):
-            token = uuid.uuid4().hex
+            token = f"{self._token_prefix}{next(self._tokens)}"
             try:
                 return await self._handle_locked(msg, token)
             except StoreUnavailable as exc:
@@ -184,7 +188,7 @@ class Engine:
     async def _think(
         self,
         msg: Inbound,
-        history: tuple[LogEntry, ...],
+        history: Sequence[LogEntry],
         state: ThreadState,
         screening: Screening,
         cfg: SpaceConfig,

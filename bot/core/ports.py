@@ -28,7 +28,7 @@ class Begun:
     duplicate: bool
     state: ThreadState
     overrides: Mapping[str, str]
-    log: tuple[LogEntry, ...]
+    log: Sequence[LogEntry]  # decoded lazily: read it only if needed
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +144,7 @@ class BrainRequest:
     key: ThreadKey
     text: str
     author: Author
-    history: tuple[LogEntry, ...]
+    history: Sequence[LogEntry]
     state: ThreadState
     screening: Screening
     config: SpaceConfig

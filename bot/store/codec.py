@@ -13,7 +13,7 @@ import enum
 import json
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 from bot.core.actions import Action
 from bot.core.domain import Actor, LogEntry, Status, ThreadKey, ThreadState
@@ -102,6 +102,46 @@ def decode_logs(raws: Sequence[str]) -> tuple[LogEntry, ...]:
     if not raws:
         return ()
     return tuple(LogEntry(*fields) for fields in _loads("[" + ",".join(raws) + "]"))
+
+
+class LazyTranscript(Sequence[LogEntry]):
+    """A transcript decoded only when someone reads it: most turns of the offline brain never do."""
+
+    __slots__ = ("_decoded", "_raws")
+
+    def __init__(self, raws: Sequence[str]) -> None:
+        self._raws = raws
+        self._decoded: tuple[LogEntry, ...] | None = None
+
+    def _entries(self) -> tuple[LogEntry, ...]:
+        if self._decoded is None:
+            self._decoded = decode_logs(self._raws)
+        return self._decoded
+
+    def __len__(self) -> int:
+        return len(self._raws)
+
+    @overload
+    def __getitem__(self, index: int) -> LogEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[LogEntry]: ...
+
+    def __getitem__(self, index: int | slice) -> LogEntry | Sequence[LogEntry]:
+        return self._entries()[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyTranscript):
+            return self._entries() == other._entries()
+        if isinstance(other, tuple):
+            return self._entries() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._entries())
+
+    def __repr__(self) -> str:
+        return f"LazyTranscript({self._entries()!r})"
 
 
 # --- actions and the outbox ----------------------------------------------------------------------

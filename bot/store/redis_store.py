@@ -257,7 +257,7 @@ class RedisStore:
             duplicate=bool(duplicate),
             state=state,
             overrides=codec.pairs(overrides),
-            log=codec.decode_logs(log),
+            log=codec.LazyTranscript(log),
         )
 
     async def commit(self, commit: Commit) -> bool:
