@@ -193,7 +193,7 @@ class _Recorder:
         self.calls: dict[str, tuple[Any, ...]] = {}
         self._shas = {SCRIPTS[name].sha: name for name in ("begin", "commit")}
         self._inner = store._cmd
-        store._cmd = self  # type: ignore[method-assign]
+        store._cmd = self
 
     async def __call__(self, *args: Any) -> Any:
         if len(args) > 1 and args[0] == "EVALSHA" and args[1] in self._shas:

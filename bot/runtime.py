@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,11 +47,23 @@ async def open_store(
     return embedded_store(app.store), "embedded in-memory store (set REDIS_URL to keep state)"
 
 
-def make_brain(name: str, settings: Settings) -> Brain:
+def make_brain(
+    name: str,
+    settings: Settings,
+    app: AppConfig | None = None,
+    *,
+    clock: Callable[[], float] | None = None,
+) -> Brain:
+    """The named brain; the anthropic one takes its key and base URL from `settings`, its limits
+    from `app.brain`, and the engine's clock (so it checks an ending at the engine's "now")."""
     if name == "offline":
         return OfflineBrain()
     if name == "anthropic":
-        raise ConfigError("the anthropic brain is not available in this version; use --brain offline")
+        from bot.brains.anthropic import AnthropicBrain, make_client
+
+        config = (app or load_app_config()).brain
+        client = make_client(settings, config)
+        return AnthropicBrain(client, config, clock=clock or time.time)
     raise ConfigError(f"unknown brain {name!r}; choose one of: {', '.join(BRAINS)}")
 
 
@@ -65,6 +78,9 @@ class Runtime:
     async def close(self) -> None:
         await self.relay.drain()
         await self.store.close()
+        close_brain = getattr(self.engine.brain, "aclose", None)
+        if close_brain is not None:
+            await close_brain()
 
 
 async def build_runtime(
@@ -80,7 +96,7 @@ async def build_runtime(
 ) -> Runtime:
     store, description = await open_store(app, settings.redis_url, require_redis=require_redis, prefix=prefix)
     relay = OutboxRelay(store, sink, consumer)
-    chosen = make_brain(brain, settings)
+    chosen = make_brain(brain, settings, app, clock=clock)
     fallback = OfflineBrain() if chosen.name != "offline" else None
     kwargs = {"clock": clock} if clock else {}
     engine = Engine(store, chosen, LocalSafetyNet(), app, fallback=fallback, on_queued=relay.kick, **kwargs)

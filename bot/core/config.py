@@ -146,6 +146,23 @@ class BrainConfig(_Strict):
     cache_ttl: Literal["5m", "1h"] = "5m"
 
 
+SlackUserId = Annotated[str, Field(pattern=r"^[UW][A-Z0-9]{2,30}$")]
+
+
+class SlackConfig(_Strict):
+    """The Slack adapter: where `--http` listens, extra admins, the closed-thread mark, lookup caching."""
+
+    http_host: str = Field("0.0.0.0", min_length=1, max_length=255)
+    http_port: int = Field(3000, ge=1, le=65535)
+    http_path: str = Field("/slack/events", pattern=r"^/[A-Za-z0-9/_.-]*$", max_length=200)
+    # Slack user ids allowed to run every `/threadkeeper` command, besides workspace admins/owners.
+    admin_user_ids: tuple[SlackUserId, ...] = Field((), max_length=100)
+    # Emoji name added to the root message of an ended thread ("" = none).
+    closed_reaction: str = Field("lock", pattern=r"^[a-z0-9_+'-]*$", max_length=100)
+    # How long a users.info answer (display name, admin flag) and a user-group lookup are reused.
+    users_cache_seconds: int = Field(600, ge=0, le=86400)
+
+
 class AppConfig(_Strict):
     """The whole defaults file."""
 
@@ -153,6 +170,7 @@ class AppConfig(_Strict):
     store: StoreConfig = StoreConfig()
     limits: LimitsConfig = LimitsConfig()
     brain: BrainConfig = BrainConfig()
+    slack: SlackConfig = SlackConfig()
 
 
 def _describe_allowed(err: Mapping[str, Any]) -> str:

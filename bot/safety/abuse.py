@@ -27,7 +27,15 @@ from functools import cache
 from typing import Any
 
 from bot.core.domain import Category
-from bot.safety.normalize import Normalized, read_data
+from bot.safety.normalize import (
+    Normalized,
+    PatternIndex,
+    alternatives,
+    anchor_stems,
+    compile_pattern,
+    expand_macros,
+    read_data,
+)
 
 THRESHOLD = 0.5
 _SEVERITY_ORDER = (
@@ -64,9 +72,10 @@ _FILLER = frozenset(
 )
 _OUTBURST = frozenset(
     """you the what oh no off fucking fuck fucked fuckin this that it a so up hell shit damn yourself
-    all everything everyone again man dude bro ugh god jesus christ holy well and me wtf""".split()
+    all everything everyone again man dude bro ugh god jesus christ holy well and me""".split()
 )
-_FUCK = frozenset({"fuck", "fucking", "fucked", "fuckin", "fucks", "motherfucking", "wtf"})
+_FUCK = frozenset({"fuck", "fucking", "fucked", "fuckin", "fucks", "motherfucking"})
+_SHORT_GLUE = frozenset({"how", "what", "such", "so", "u", "ur", "yeah", "yes", "oh", "well", "ok", "okay"})
 _INTENSIFIERS = frozenset({"fucking", "fuckin", "freaking", "goddamn", "bloody", "damn"})
 _DESIRE = re.compile(
     r"(?<![^ ])(?:you|your|i want|i need|i like|i love|i would|let me|let us|can i|do you|are you|would you|"
@@ -114,13 +123,6 @@ class _Rule:
     behaviour: str
     regex: re.Pattern[str]
     unless: tuple[str, ...]
-    needs: frozenset[str]
-
-
-def _compile(pattern: str, macros: Mapping[str, str]) -> re.Pattern[str]:
-    for _ in range(5):
-        pattern = re.sub(r"\{([A-Z_]+)\}", lambda m: macros[m.group(1)], pattern)
-    return re.compile(r"(?<![^ ])(?:" + pattern + r")(?![^ ])")
 
 
 def _noisy_or(weights: Iterable[float]) -> float:
@@ -211,20 +213,17 @@ class AbuseClassifier:
             r"(?<![^ ])(?:" + "|".join(map(re.escape, spec["slur_exclusions"])) + r")(?![^ ])"
         )
         macros: dict[str, str] = dict(spec["macros"])
-        self._cues = {name: _compile(p, macros) for name, p in spec["cues"].items()}
+        self._cues = {name: compile_pattern(expand_macros(p, macros)) for name, p in spec["cues"].items()}
         self._message_cues = frozenset(spec.get("message_cues", ()))
-        self._rules = tuple(
-            _Rule(
-                r["id"],
-                Category(r["category"]),
-                float(r["weight"]),
-                r["behaviour"],
-                _compile(r["pattern"], macros),
-                tuple(r.get("unless", ())),
-                frozenset(r.get("needs", ())),
-            )
-            for r in spec["rules"]
-        )
+        rules: list[_Rule] = []
+        anchors: list[frozenset[str] | None] = []
+        for r in spec["rules"]:
+            category, weight, unless = Category(r["category"]), float(r["weight"]), tuple(r.get("unless", ()))
+            for branch in alternatives(expand_macros(r["pattern"], macros)):
+                rules.append(_Rule(r["id"], category, weight, r["behaviour"], compile_pattern(branch), unless))
+                anchors.append(anchor_stems(branch))
+        self._rules = tuple(rules)
+        self._index = PatternIndex(anchors)
 
     def _add(self, term: str, kind: str, weight: float) -> None:
         words = tuple(term.split())
@@ -360,7 +359,7 @@ class AbuseClassifier:
             return False
         insults = [w for w in words if any(k.startswith("insults") for k, _ in self._words.get(w, ()))]
         return bool(insults) and all(
-            w in _FILLER or w in self._bots or w in _YOU or w in self._words for w in words
+            w in _FILLER or w in self._bots or w in _YOU or w in self._words or w in _SHORT_GLUE for w in words
         )
 
     def _outburst(self, msg: _Message) -> bool:
@@ -387,9 +386,10 @@ class AbuseClassifier:
     # --- rules -----------------------------------------------------------------------------------
 
     def _ruled(self, msg: _Message) -> Iterable[_Signal]:
-        present = frozenset(msg.tokens)
-        for rule in self._rules:
-            if rule.needs and rule.needs.isdisjoint(present):
+        fired: set[str] = set()
+        for index in self._index.candidates(msg.tokens):
+            rule = self._rules[index]
+            if rule.id in fired:
                 continue
             m = rule.regex.search(msg.text)
             if m is None:
@@ -402,6 +402,7 @@ class AbuseClassifier:
                 at = msg.norm.token_at(m.start())
                 if msg.reported(at) or msg.in_sentence("meta", at):
                     continue
+            fired.add(rule.id)
             yield _Signal(rule.category, rule.weight, rule.behaviour)
 
     def _cancelled(self, msg: _Message, cue: str, m: re.Match[str]) -> bool:

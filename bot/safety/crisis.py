@@ -29,28 +29,25 @@ from functools import cache
 from typing import Any
 
 from bot.core.domain import Category, CrisisSignal, Severity
-from bot.safety.normalize import Normalized, read_data
+from bot.safety.normalize import (
+    Normalized,
+    PatternIndex,
+    alternatives,
+    anchor_stems,
+    compile_pattern,
+    expand_macros,
+    read_data,
+)
 
 _LEVELS = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH}
 _SELF_KINDS = frozenset({"self", "soft", "act", "history", "third"})
 _KIND_RANK = {"act": 5, "self": 4, "violence": 4, "history": 3, "soft": 2, "third": 1}
 _WINDOW = 160  # characters around a hit in which imminence and time markers count
+_NEGATED = re.compile(r"(?<![^ ])(?:not|never|no|nor)(?= )")
 _MAX_HITS = 16  # per rule; one is enough to escalate, and this keeps huge messages linear
 _CLAUSE_BREAK = re.compile(r"(?:^|(?<= ))(?:[.!?;,\"]|but|however|although|though|yet)(?= |$)")
-_SENTENCE_BREAK = re.compile(r"(?:^|(?<= ))[.!?;\"](?= |$)")
+_SENTENCE_BREAK = re.compile(r"(?:^|(?<= ))[.!?;](?= |$)")
 _PRONOUN_TARGET = re.compile(r"(?:him|her|them|it|everyone|everybody|them all|all of them)$")
-_MACRO = re.compile(r"\{([A-Z_]+)\}")
-
-
-def _expand(pattern: str, macros: Mapping[str, str]) -> str:
-    for _ in range(5):  # macros may use macros; a fixed depth keeps this obviously finite
-        pattern = _MACRO.sub(lambda m: macros[m.group(1)], pattern)
-    return pattern
-
-
-def _compile(pattern: str, macros: Mapping[str, str]) -> re.Pattern[str]:
-    """Whole-token matching on normalised text, where tokens are separated by single spaces."""
-    return re.compile(r"(?<![^ ])(?:" + _expand(pattern, macros) + r")(?![^ ])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +103,13 @@ class _Context:
     def within(self, cue: str, lo: int, hi: int) -> bool:
         return self.has(cue) and self._cues[cue].search(self.text, lo, hi) is not None
 
+    def extend(self, cue: str, start: int, end: int) -> tuple[int, int]:
+        """Grow a hit's span over the cues in its sentence, so evidence shows what made it urgent."""
+        s_lo, s_hi = self.sentence(start, end)
+        for m in self._cues[cue].finditer(self.text, s_lo, s_hi):
+            start, end = min(start, m.start()), max(end, m.end())
+        return start, end
+
     def clause(self, start: int, end: int) -> tuple[int, int]:
         if self._clauses is None:
             self._clauses = [m.start() for m in _CLAUSE_BREAK.finditer(self.text)]
@@ -132,26 +136,23 @@ class CrisisDetector:
 
     def __init__(self, spec: Mapping[str, Any]) -> None:
         macros: dict[str, str] = dict(spec["macros"])
-        self._trigger = re.compile(spec["triggers"])
-        self._cues = {name: _compile(p, macros) for name, p in spec["cues"].items()}
-        self._rules = tuple(
-            _Rule(
-                r["id"],
-                r["kind"],
-                _LEVELS[r["severity"]],
-                _compile(r["pattern"], macros),
-                tuple(r.get("unless", ())),
-            )
-            for r in spec["patterns"]
-        )
+        self._cues = {name: compile_pattern(expand_macros(p, macros)) for name, p in spec["cues"].items()}
+        rules: list[_Rule] = []
+        anchors: list[frozenset[str] | None] = []
+        for r in spec["patterns"]:
+            unless = tuple(r.get("unless", ()))
+            for branch in alternatives(expand_macros(r["pattern"], macros)):
+                rules.append(_Rule(r["id"], r["kind"], _LEVELS[r["severity"]], compile_pattern(branch), unless))
+                anchors.append(anchor_stems(branch))
+        self._rules = tuple(rules)
+        self._index = PatternIndex(anchors)
 
     def detect(self, norm: Normalized) -> CrisisSignal | None:
         text = norm.text
-        if not self._trigger.search(text):
-            return None
         ctx = _Context(text, self._cues)
         findings: list[_Finding] = []
-        for rule in self._rules:
+        for index in self._index.candidates(norm.tokens):
+            rule = self._rules[index]
             if any(ctx.has(cue) for cue in rule.unless):
                 continue
             for n, m in enumerate(rule.regex.finditer(text)):
@@ -177,6 +178,8 @@ class CrisisDetector:
                 kind, level = "third", Severity.LOW
         if kind in ("self", "soft"):
             c_lo, c_hi = ctx.clause(start, end)
+            if _NEGATED.search(ctx.text, max(c_lo, start - 24), start):
+                return None
             if ctx.within("distant", c_lo, c_hi) and not ctx.within("present", c_lo, c_hi):
                 return _Finding("history", Severity.NONE, start, end, rule.id)
         if kind == "violence":
@@ -185,20 +188,20 @@ class CrisisDetector:
             if ctx.has("tech") and _PRONOUN_TARGET.search(m.group()):
                 return None
         if kind == "history":
-            if ctx.near("recent", start, end):
+            c_lo, c_hi = ctx.clause(start, end)
+            if ctx.within("distant", c_lo, c_hi):
+                level = Severity.NONE
+            elif ctx.near("recent", start, end):
                 level = _shift(level, 1)
             elif ctx.near("distant", start, end):
                 level = Severity.NONE
         elif kind == "act":
             if ctx.near("distant", start, end):
                 level = Severity.NONE
-        imminent = ctx.near("imminent", start, end)
-        if imminent is not None:
+        if ctx.near("imminent", start, end) is not None:
             if kind in ("self", "violence") and level >= Severity.MEDIUM:
                 level = Severity.HIGH
-                s_lo, s_hi = ctx.sentence(start, end)
-                if s_lo <= imminent.start() and imminent.end() <= s_hi:
-                    start, end = min(start, imminent.start()), max(end, imminent.end())
+                start, end = ctx.extend("imminent", start, end)
             elif kind == "third":
                 level = Severity.MEDIUM
         elif ctx.has("hyperbole") and not ctx.has("distress"):

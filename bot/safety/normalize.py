@@ -60,7 +60,9 @@ _EXPANSIONS = {
     "ima": "i am going to", "kys": "kill yourself", "kms": "kill myself", "stfu": "shut the fuck up",
     "gtfo": "get the fuck out", "fk": "fuck", "fck": "fuck", "fuk": "fuck", "fuq": "fuck",
     "fking": "fucking", "fkn": "fucking", "fcking": "fucking", "fuking": "fucking",
-    "yuo": "you", "yu": "you", "yoiu": "you", "yoyr": "your", "yor": "your", "hows": "how is", "whos": "who is",
+    "yuo": "you", "yu": "you", "yoiu": "you", "phuck": "fuck", "phuk": "fuck", "fuc": "fuck", "fucc": "fuck", "azz": "ass",
+    "gfy": "go fuck yourself", "foad": "fuck off and die", "smd": "suck my dick", "niqqa": "nigga",
+    "niqqer": "nigger", "yoyr": "your", "yor": "your", "hows": "how is", "whos": "who is",
     "pls": "please", "plz": "please", "sry": "sorry", "thx": "thanks", "ty": "thank you",
     "cuz": "because", "coz": "because", "bc": "because", "becuase": "because", "tho": "though",
     "rn": "right now", "tmrw": "tomorrow", "tmr": "tomorrow", "2nite": "tonight", "tonite": "tonight",
@@ -74,8 +76,8 @@ _NOT_STEMS = {"won": "will", "can": "can", "ain": "am", "shan": "shall"}
 
 _SENTENCE_PUNCT = frozenset(".!?,;:\"")
 _CHUNK = re.compile(r"\S+")
-_RUN3 = re.compile(r"(.)\1\1+")
-_RUN2 = re.compile(r"(.)\1+")
+_RUN3 = re.compile(r"([^\W\d_])\1\1+")  # letters only: "5551234" is a number, not a stretched word
+_RUN2 = re.compile(r"([^\W\d_])\1+")
 _SEPARATORS = re.compile(r"(?:[^\w']|_)+")
 _UNIT = re.compile(r"(\d+)(st|nd|rd|th|am|pm|s|k|m|h|yo|yrs?|y|x|d|gb|mb|kb|px|hz|fps|p|min|mins|hrs?)")
 _MARKUP = re.compile(r"^(?:<[@#!&:a-z][^>]*>|https?://\S*|www\.\S*)$")
@@ -478,3 +480,227 @@ def default_normalizer() -> Normalizer:
 def normalize(text: str) -> Normalized:
     """Normalise `text` with the shared normaliser."""
     return default_normalizer()(text)
+
+
+# --- patterns over normalised text ----------------------------------------------------------------
+#
+# Detectors describe phrases as regexes over `Normalized.text`. Running a hundred regexes over every
+# message would cost more than everything else together, so each pattern is split into its top-level
+# alternatives and each alternative gets anchors: word stems such that any text it matches contains a
+# token starting with one of them. The anchors come from a small parser of the regex subset the
+# pattern files use, so skipping an alternative whose anchors are absent can never lose a match.
+
+_MACRO_REF = re.compile(r"\{([A-Z_]+)\}")
+_COMMON = frozenset(
+    """the and you that this was are for have with not but all his her she they him them who how what
+    when then than will would could should can just going want my me am is it in on at of or an be been
+    do does did so if even really still now any more much out off get got one its ill your yours""".split()
+)
+
+
+def expand_macros(pattern: str, macros: dict[str, str]) -> str:
+    """Replace `{NAME}` by its macro, recursively to a fixed depth (macros may use macros)."""
+    for _ in range(6):
+        expanded = _MACRO_REF.sub(lambda m: macros[m.group(1)], pattern)
+        if expanded == pattern:
+            break
+        pattern = expanded
+    return pattern
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """Whole-token matching: tokens in normalised text are separated by single spaces."""
+    return re.compile(r"(?<![^ ])(?:" + pattern + r")(?![^ ])")
+
+
+def alternatives(pattern: str) -> list[str]:
+    """The top-level `|` branches of a regex."""
+    out: list[str] = []
+    depth, start, i, n = 0, 0, 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i = _class_end(pattern, i)
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    out.append(pattern[start:])
+    return out
+
+
+def _class_end(p: str, i: int) -> int:
+    """Index just past the character class starting at `p[i] == '['`."""
+    j = i + 1
+    if j < len(p) and p[j] == "^":
+        j += 1
+    if j < len(p) and p[j] == "]":
+        j += 1
+    while j < len(p) and p[j] != "]":
+        j += 2 if p[j] == "\\" else 1
+    return j + 1
+
+
+_Anchor = frozenset[str] | None
+
+
+class _AnchorParser:
+    """Computes, for the regex subset used by the pattern files, a set of stems every match shows.
+
+    A stem counts only where it starts a token (after a space or at the start of the pattern); among
+    the mandatory parts of a sequence the rarest usable set is kept. None means no guarantee."""
+
+    def __init__(self, pattern: str) -> None:
+        self.p = pattern
+        self.i = 0
+
+    def parse(self) -> _Anchor:
+        return self._alternation(True)[0]
+
+    def _alternation(self, at_start: bool) -> tuple[_Anchor, bool]:
+        """Anchors of `a|b|...`, and whether every branch ends at the start of a token."""
+        result: set[str] = set()
+        guaranteed, ends = True, True
+        while True:
+            branch, end = self._sequence(at_start)
+            ends = ends and end
+            if branch is None:
+                guaranteed = False
+            else:
+                result |= branch
+            if self.i < len(self.p) and self.p[self.i] == "|":
+                self.i += 1
+                continue
+            break
+        return (frozenset(result) if guaranteed else None), ends
+
+    def _sequence(self, at_start: bool) -> tuple[_Anchor, bool]:
+        best: _Anchor = None
+        run = ""  # letters of the current literal word
+        run_at_start = at_start  # whether that word starts a token
+        p = self.p
+
+        def finish() -> None:
+            nonlocal best
+            if run_at_start and len(run) >= 2:
+                best = _rarer(best, frozenset({run}))
+
+        while self.i < len(p) and p[self.i] not in "|)":
+            c = p[self.i]
+            if c == "(":
+                look = p.startswith(("(?=", "(?!", "(?<=", "(?<!"), self.i)
+                self.i += 3 if p.startswith(("(?:", "(?=", "(?!"), self.i) else 4 if look else 1
+                here = not run and run_at_start
+                inner, inner_end = self._alternation(here)
+                self.i += 1  # the closing parenthesis
+                lo = self._quantifier()
+                if look:
+                    continue
+                finish()
+                run = ""
+                run_at_start = (here and inner_end) if lo == 0 else inner_end
+                if lo and inner is not None:
+                    best = _rarer(best, inner)
+                continue
+            if c == "[":
+                self.i = _class_end(p, self.i)
+                self._quantifier()
+                finish()
+                run, run_at_start = "", False
+                continue
+            self.i += 2 if c == "\\" else 1
+            lo = self._quantifier()
+            if ("a" <= c <= "z" or "0" <= c <= "9") and lo == 1 and not self._repeated:
+                run += c
+            elif c == " " and lo == 1 and not self._repeated:
+                finish()
+                run, run_at_start = "", True
+            elif c in "^$":
+                continue
+            else:
+                finish()
+                run, run_at_start = "", False
+        finish()
+        return best, (not run and run_at_start)
+
+    _repeated = False
+
+    def _quantifier(self) -> int:
+        """Consume a quantifier; return its minimum (1 when there is none)."""
+        p = self.p
+        self._repeated = False
+        if self.i >= len(p):
+            return 1
+        c = p[self.i]
+        lo = 1
+        if c in "?*+":
+            lo = 0 if c in "?*" else 1
+            self._repeated = c != "?"
+            self.i += 1
+        elif c == "{":
+            end = p.index("}", self.i)
+            lo = int(p[self.i + 1 : end].split(",")[0] or 0)
+            self._repeated = True
+            self.i = end + 1
+        else:
+            return 1
+        if self.i < len(p) and p[self.i] == "?":
+            self.i += 1  # lazy
+        return lo
+
+
+def _cost(stems: frozenset[str]) -> int:
+    """How often a set of stems would let a pattern run for nothing: common words and short stems
+    (which many tokens start with) cost most."""
+    return sum(50 if s in _COMMON else 20 if len(s) == 2 else 4 if len(s) == 3 else 1 for s in stems)
+
+
+def _rarer(a: _Anchor, b: _Anchor) -> _Anchor:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if _cost(a) <= _cost(b) else b
+
+
+def anchor_stems(pattern: str) -> frozenset[str] | None:
+    """Stems such that every match of `pattern` (already macro-expanded) has a token starting with
+    one of them; None when the pattern guarantees none."""
+    return _AnchorParser(pattern).parse()
+
+
+class PatternIndex:
+    """Finds which patterns could match a message from the stems its tokens start with."""
+
+    def __init__(self, anchors: list[frozenset[str] | None]) -> None:
+        self._always = frozenset(i for i, a in enumerate(anchors) if a is None)
+        self._by_stem: dict[str, set[int]] = {}
+        for i, a in enumerate(anchors):
+            for stem in a or ():
+                self._by_stem.setdefault(stem, set()).add(i)
+        self._longest = max((len(s) for s in self._by_stem), default=0)
+        self._cache: dict[str, frozenset[int]] = {}
+
+    def candidates(self, tokens: Iterable[str]) -> list[int]:
+        found = set(self._always)
+        cache = self._cache
+        for tok in set(tokens):
+            hit = cache.get(tok)
+            if hit is None:
+                got: set[int] = set()
+                for k in range(2, min(len(tok), self._longest) + 1):
+                    got.update(self._by_stem.get(tok[:k], ()))
+                hit = frozenset(got)
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
+                cache[tok] = hit
+            found |= hit
+        return sorted(found)

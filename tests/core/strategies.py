@@ -136,6 +136,8 @@ MIXES: dict[str, tuple[Category, ...]] = {
     "crisis": ABUSIVE + (Category.OK,) * 2 + ENDING + CRISIS * 3,
     "ending": ABUSIVE + (Category.OK,) * 2 + ENDING * 4 + CRISIS,
     "debate": (Category.OK,),
+    "leaving": ENDING * 3 + (Category.OK,),
+    "raging": ABUSIVE,
     "provoking": ABUSIVE,  # abusive, but the model never proposes to end
 }
 QUIET = frozenset({"provoking"})
@@ -158,26 +160,27 @@ class Step:
         return f"{self.author.name}: {self.turn.reply}"
 
 
-def _step(categories: tuple[Category, ...], quiet: bool, packed: int) -> Step:
-    """Decodes one step from a single integer: one draw per message keeps generation fast."""
-    packed, category = divmod(packed, len(categories))
-    packed, gap = divmod(packed, len(GAPS))
-    packed, author = divmod(packed, len(AUTHORS))
-    packed, severity = divmod(packed, len(SEVERITIES))
-    packed, wants_end = divmod(packed, 2)
-    packed, behaviour = divmod(packed, len(BEHAVIOUR_CHOICES))
-    packed, reply = divmod(packed, len(REPLIES))
-    packed, reopen = divmod(packed, 4)
-    flip = packed % 6
-    proposes = bool(wants_end) and not quiet
-    seen = Assessment(categories[category], SEVERITIES[severity], BEHAVIOUR_CHOICES[behaviour], proposes)
-    return Step(AUTHORS[author], Turn(REPLIES[reply], seen), float(GAPS[gap]), reopen == 3, flip == 5)
+def _step(categories: tuple[Category, ...], quiet: bool, raw: bytes) -> Step:
+    """Decodes one step from one byte per choice: a single draw per message keeps generation fast
+    (and, unlike one big packed integer, every choice stays evenly spread)."""
+    category, gap, author, severity, wants_end, behaviour, reply, events = raw
+    seen = Assessment(
+        categories[category % len(categories)],
+        SEVERITIES[severity % len(SEVERITIES)],
+        BEHAVIOUR_CHOICES[behaviour % len(BEHAVIOUR_CHOICES)],
+        wants_end % 2 == 1 and not quiet,
+    )
+    return Step(
+        AUTHORS[author % len(AUTHORS)],
+        Turn(REPLIES[reply % len(REPLIES)], seen),
+        float(GAPS[gap % len(GAPS)]),
+        reopen=events % 3 == 2,
+        flip=events // 3 % 4 == 3,
+    )
 
 
 def steps(categories: tuple[Category, ...], quiet: bool = False) -> st.SearchStrategy[Step]:
-    size = len(categories) * len(GAPS) * len(AUTHORS) * len(SEVERITIES) * 2
-    size *= len(BEHAVIOUR_CHOICES) * len(REPLIES) * 4 * 6
-    return st.integers(0, size - 1).map(lambda packed: _step(categories, quiet, packed))
+    return st.binary(min_size=8, max_size=8).map(lambda raw: _step(categories, quiet, raw))
 
 
 # Built once: building strategies inside a draw is what makes generation slow.
@@ -237,34 +240,43 @@ def scenarios(
     for phase in phases:
         size = draw(st.integers(0, min(16, max_size - len(drawn))))
         drawn += draw(st.lists(STEPS[phase], min_size=size, max_size=size))
-    toggles = ending_enabled is None and draw(st.integers(0, 4)) == 0
+    toggles = ending_enabled is None and draw(st.integers(0, 2)) == 0
     return Scenario(cfg, tuple(drawn), toggles)
 
 
 @st.composite
 def relapses(draw: st.DrawFn) -> Scenario:
-    """Warned, calm for a while (the count decays, maybe below the threshold), then abusive again.
+    """Warned, calm long enough for the count to decay below the threshold, then abusive again.
 
-    The phases are sized from the drawn thresholds, so the thread lands near the interesting
-    counts instead of only reaching them by luck.
+    The phases are sized from the drawn thresholds, so the thread lands on the interesting counts
+    instead of reaching them by luck.
     """
     low = bounds("crisis_hold_minutes")[0]
     cfg = space(
-        draw(st.booleans()),
+        True,
         draw(st.integers(1, 8)),
         draw(st.integers(1, 4)),
         draw(st.integers(1, 4)),
         draw(st.sampled_from((low, 1440))),
     )
     provoked = cfg.redirects_before_warning + draw(st.integers(0, 2))
-    calm = cfg.clean_turns_to_decay * draw(st.integers(0, provoked)) + draw(st.integers(0, 1))
+    decays = draw(st.integers(max(0, provoked - cfg.redirects_before_warning + 1), provoked))
+    calm = cfg.clean_turns_to_decay * decays + draw(st.integers(0, cfg.clean_turns_to_decay - 1))
     relapse = draw(st.integers(1, 10))
     drawn = [
         *draw(st.lists(STEPS["provoking"], min_size=provoked, max_size=provoked)),
         *draw(st.lists(STEPS["debate"], min_size=calm, max_size=calm)),
-        *draw(st.lists(STEPS["abusive"], min_size=relapse, max_size=relapse)),
+        *draw(st.lists(STEPS["raging"], min_size=relapse, max_size=relapse)),
     ]
     return Scenario(cfg, tuple(drawn), toggles=False)
+
+
+@st.composite
+def switching(draw: st.DrawFn) -> Scenario:
+    """Members ask to end and confirm while an admin switches ending on and off."""
+    size = draw(st.integers(1, 12))
+    drawn = draw(st.lists(STEPS["leaving"], min_size=size, max_size=size))
+    return Scenario(draw(space_configs()), tuple(drawn), toggles=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,8 +142,8 @@ def test_heated_debate_is_never_warned_and_never_ended() -> None:
     for n in range(60):
         author = (ADA, BO, CY)[n % 3]
         decision = thread.send(heated if n % 7 else say(wants_end=True), author, after=5.0)
-        assert [type(a) for a in decision.actions] == [Reply]
-        assert decision.actions[0] == Reply(decision.actions[0].text, ReplyKind.ANSWER)  # type: ignore[union-attr]
+        reply = only(decision)
+        assert isinstance(reply, Reply) and reply.kind is ReplyKind.ANSWER
         assert decision.refusal in (None, NOT_HARMFUL)
     assert thread.state.redirects == 0 and thread.state.warned_at is None
     assert thread.state.status is Status.ACTIVE and thread.state.turn == 60
