@@ -41,7 +41,7 @@ def test_warning_then_ending_then_refusal_then_new_thread() -> None:
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert "embedded in-memory store" in out
-    warning = out.index("[WARNING to you")
+    warning = out.index("[WARNING to member")
     ended = out.index("[CONVERSATION ENDED by the bot")
     refused = out.index("[this thread has ended")
     new = out.index("[new thread: thread-2]")
@@ -122,3 +122,12 @@ def test_script_with_invalid_utf8_is_refused_clearly(tmp_path: Path) -> None:
     result = console([], "--script", str(bad))
     assert result.returncode == 2
     assert f"{bad}: not valid UTF-8 at byte" in result.stderr
+
+
+def test_feedback_on_an_ending_reaches_the_moderators_once() -> None:
+    result = console([*INSULTS, "/feedback unfair", "/feedback unfair", "/stats"])
+    out = result.stdout
+    assert out.count("== MODERATOR CHANNEL: disputed ending ==") == 1
+    assert "says the ending was not fair" in out and "member: you moronic trash" in out
+    assert "You've already given feedback on this conversation." in out
+    assert "disputed_endings=1" in out

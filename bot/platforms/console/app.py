@@ -10,12 +10,13 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.core.actions import End, Escalate, UpdateEscalation
+from bot.core.actions import Dispute, End, Escalate, UpdateEscalation
 from bot.core.domain import Author, Inbound, ThreadKey
 from bot.core.errors import StoreUnavailable
+from bot.core.feedback import FeedbackService
 from bot.core.ports import Routed
 from bot.evaluation.scenario import Scenario
-from bot.platforms.console.render import Painter, render_action, render_alert
+from bot.platforms.console.render import Painter, render_action, render_alert, render_dispute
 from bot.runtime import Runtime
 
 PLATFORM = "console"
@@ -25,6 +26,7 @@ HELP = """Commands:
   /new            start a fresh thread
   /as NAME        speak as another member of the thread (default: you)
   /reopen         reopen an ended thread, as a moderator would
+  /feedback fair|unfair   say whether the ending of this thread was fair
   /audit          show the numbered cases of this space (warnings, endings, escalations)
   /stats          show this space's counters
   /help           this list
@@ -44,6 +46,8 @@ class ConsoleSink:
             self.out(render_alert(action, routed.key, self.paint))
         elif isinstance(action, End):
             self.out(render_action(action, self.paint))
+        elif isinstance(action, Dispute):
+            self.out(render_dispute(action, routed.key, self.paint))
 
 
 class ConsoleChat:
@@ -51,10 +55,9 @@ class ConsoleChat:
         self.runtime = runtime
         self.out = out
         self.paint = paint
-        self.user = "you"
+        self.user = "member"
         self.thread_number = 1
         self.message_number = 0
-        self.ended_reason: str | None = None
 
     @property
     def key(self) -> ThreadKey:
@@ -110,6 +113,16 @@ class ConsoleChat:
             outcome = await self.runtime.engine.reopen(self.key, Author("console-mod", "moderator"))
             for action in outcome.inline:
                 self.say(render_action(action, self.paint))
+        elif name == "feedback":
+            if arg.strip() not in ("fair", "unfair"):
+                self.say("usage: /feedback fair|unfair")
+            else:
+                feedback = FeedbackService(store, self.runtime.app.space.texts)
+                member = Author(self.user, self.user)
+                self.say(
+                    await feedback.give(self.key, member, fair=arg.strip() == "fair", channel_id="console")
+                )
+                await self.runtime.relay.drain()
         elif name == "audit":
             for rec in await store.audit(PLATFORM, SPACE):
                 self.say(

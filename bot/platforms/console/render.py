@@ -7,6 +7,7 @@ import textwrap
 from bot.core.actions import (
     Action,
     AskConfirmEnd,
+    Dispute,
     End,
     Escalate,
     Notice,
@@ -59,6 +60,20 @@ def render_action(action: Action, paint: Painter) -> str:
     if isinstance(action, Notice):
         return paint("notice", f"[notice] {action.text}")
     return ""
+
+
+def render_dispute(action: Dispute, key: ThreadKey, paint: Painter) -> str:
+    """A disputed ending as the moderator channel shows it."""
+    lines = [
+        "== MODERATOR CHANNEL: disputed ending ==",
+        f"  member:   {action.user_name} ({action.user_id}) says the ending was not fair",
+        f"  thread:   {key.thread} in {key.space}",
+        f"  reason given when ending: {action.reason}",
+        "  last messages:",
+        *(f"    {line}" for line in action.excerpt.splitlines()),
+        "  [Reopen thread] [Keep closed]",
+    ]
+    return paint("alert", "\n".join(lines))
 
 
 def render_alert(action: Escalate | UpdateEscalation, key: ThreadKey, paint: Painter) -> str:
