@@ -38,6 +38,21 @@ from bot.safety.normalize import (
 )
 
 THRESHOLD = 0.5
+_MAX_HITS = 256  # lexicon hits looked at per message; evidence saturates long before
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_LEXICONS = (
+    "insults_strong",
+    "insults_targeted",
+    "slurs",
+    "sexual_terms",
+    "hostile_phrases",
+    "sexual_phrases",
+)
 _SEVERITY_ORDER = (
     Category.SEXUAL_MINORS,
     Category.VIOLENT_EXTREMISM,
@@ -47,32 +62,35 @@ _SEVERITY_ORDER = (
 )
 _SENTENCE_END = frozenset({".", "!", "?", ";"})
 _CLAUSE_END = _SENTENCE_END | {",", ":", '"', "but"}
+_RIGHT_STOP = _SENTENCE_END | {":", '"'}
 _YOU = frozenset({"you", "your", "yourself", "yourselves", "thou", "thee", "yall", "ye"})
 _SELF = frozenset({"i", "myself"})
-_OBJECT = frozenset({"this", "that", "it", "these", "those", "which", "what"})
+_OBJECT = _words("this that it these those which what dog dogs cat cats horse puppy animal pet mare hen cow")
 _NEGATION = frozenset({"not", "never", "nor", "non"})
 _COPULA = frozenset({"are", "is", "am", "was", "were"})
 _EXCLAMATIONS = frozenset({"shit", "crap", "hell", "damn"})
-_MOTHER = frozenset({"mom", "mama", "mother", "momma", "mum", "mommy", "mummy", "family", "creator", "programmer"})
-_THIRD = frozenset(
+_MOTHER = frozenset(
+    {"mom", "mama", "mother", "momma", "mum", "mommy", "mummy", "family", "creator", "programmer"}
+)
+_THIRD = _words(
     """he she they him her them his their hers theirs people everyone everybody someone somebody guy guys
     girl girls man men woman women boss friend friends coworker coworkers colleague teacher brother sister
     mom dad mother father stepfather stepmother stepdad stepmom wife husband boyfriend girlfriend ex cousin
     neighbor neighbour roommate kid kids son daughter uncle aunt manager classmate classmates person dude
-    president politician politicians user users player players""".split()
+    president politician politicians user users player players"""
 )
-_FILLER = frozenset(
+_FILLER = _words(
     """a an the so such really very fucking fuckin freaking frigging total totally complete completely
     absolute absolutely utter utterly pure just little big piece of bunch one most being are r is be am
     was were look looks looking sound sounds seem seems act acting like kind sort truly too pretty damn
     bloody goddamn sad still always literally ever biggest greatest real right whole entire as hell
     stinking smelly fat old lazy dumb stupid ugly worthless useless pathetic silly such an dirty filthy
     fake cheap lousy miserable tiny huge retarded moronic brainless and or ass sorry excuse feel feels felt
-    feeling hairy smelly stinky""".split()
+    feeling hairy smelly stinky"""
 )
-_OUTBURST = frozenset(
+_OUTBURST = _words(
     """you the what oh no off fucking fuck fucked fuckin this that it a so up hell shit damn yourself
-    all everything everyone again man dude bro ugh god jesus christ holy well and me""".split()
+    all everything everyone again man dude bro ugh god jesus christ holy well and me"""
 )
 _FUCK = frozenset({"fuck", "fucking", "fucked", "fuckin", "fucks", "motherfucking"})
 _SHORT_GLUE = frozenset({"how", "what", "such", "so", "u", "ur", "yeah", "yes", "oh", "well", "ok", "okay"})
@@ -133,7 +151,7 @@ def _noisy_or(weights: Iterable[float]) -> float:
 
 
 class _Message:
-    """Token-level facts about one message, computed on demand."""
+    """Token-level facts about one message, computed once and on demand (all linear in its length)."""
 
     def __init__(self, norm: Normalized, cues: Mapping[str, re.Pattern[str]]) -> None:
         self.norm = norm
@@ -141,10 +159,19 @@ class _Message:
         self.text = norm.text
         self._cues = cues
         self._seen: dict[str, bool] = {}
-        self._sentence_of: list[int] | None = None
+        self._in_sentence: dict[tuple[str, int], bool] = {}
+        self._bounds: list[tuple[int, int]] | None = None
+        self._sentence_of: list[int] = []
         self._reported: list[bool] | None = None
         self._quoted: list[bool] | None = None
-        self.words = [t for t in self.tokens if t not in _CLAUSE_END]
+        self._words: list[str] | None = None
+
+    @property
+    def words(self) -> list[str]:
+        """The tokens that are words, not punctuation."""
+        if self._words is None:
+            self._words = [t for t in self.tokens if t not in _CLAUSE_END]
+        return self._words
 
     def has(self, cue: str) -> bool:
         hit = self._seen.get(cue)
@@ -154,13 +181,16 @@ class _Message:
 
     def sentence(self, i: int) -> tuple[int, int]:
         """Token range of the sentence holding token `i`."""
-        lo = i
-        while lo > 0 and self.tokens[lo - 1] not in _SENTENCE_END:
-            lo -= 1
-        hi = i
-        while hi < len(self.tokens) and self.tokens[hi] not in _SENTENCE_END:
-            hi += 1
-        return lo, hi
+        if self._bounds is None:
+            self._bounds = []
+            start = 0
+            for k, t in enumerate(self.tokens):
+                self._sentence_of.append(len(self._bounds))
+                if t in _SENTENCE_END:
+                    self._bounds.append((start, k))
+                    start = k + 1
+            self._bounds.append((start, len(self.tokens)))
+        return self._bounds[self._sentence_of[i]] if self._sentence_of else (0, 0)
 
     def span_text(self, lo: int, hi: int) -> str:
         return " ".join(self.tokens[lo:hi])
@@ -169,18 +199,24 @@ class _Message:
         if not self.has(cue):
             return False
         lo, hi = self.sentence(i)
-        return self._cues[cue].search(self.span_text(lo, hi)) is not None
+        key = (cue, lo)
+        hit = self._in_sentence.get(key)
+        if hit is None:
+            hit = self._in_sentence[key] = self._cues[cue].search(self.span_text(lo, hi)) is not None
+        return hit
 
     def reported(self, i: int) -> bool:
         """Whether token `i` is inside words the member reports someone else saying."""
         if self._reported is None:
             self._reported = [False] * len(self.tokens)
             if self.has("report"):
+                covered = 0
                 for m in self._cues["report"].finditer(self.text):
-                    start = self.norm.token_at(m.start())
-                    _, hi = self.sentence(start)
+                    start = max(covered, self.norm.token_at(m.start()))
+                    _, hi = self.sentence(start) if start < len(self.tokens) else (0, 0)
                     for k in range(start, hi):
                         self._reported[k] = True
+                    covered = max(covered, hi)
         return self._reported[i]
 
     def quoted(self, i: int) -> bool:
@@ -200,13 +236,17 @@ class AbuseClassifier:
     def __init__(self, spec: Mapping[str, Any]) -> None:
         self._words: dict[str, list[tuple[str, float]]] = {}
         self._phrases: dict[str, list[tuple[tuple[str, ...], str, float]]] = {}
-        for kind in ("insults_strong", "insults_targeted", "slurs", "sexual_terms", "hostile_phrases", "sexual_phrases"):
+        for kind in _LEXICONS:
             for term, weight in spec[kind].items():
                 self._add(term, kind, float(weight))
         for term in spec["profanity"]:
             self._add(term, "profanity", 0.0)
         for entries in self._phrases.values():
             entries.sort(key=lambda e: -len(e[0]))
+        self._lexicon = {
+            w: (tuple(self._words.get(w, ())), tuple(self._phrases.get(w, ())))
+            for w in self._words.keys() | self._phrases.keys()
+        }
         self._bots = frozenset(spec["bot_nouns"])
         self._positive = frozenset(spec["positive"])
         self._slur_exclusions = re.compile(
@@ -220,7 +260,9 @@ class AbuseClassifier:
         for r in spec["rules"]:
             category, weight, unless = Category(r["category"]), float(r["weight"]), tuple(r.get("unless", ()))
             for branch in alternatives(expand_macros(r["pattern"], macros)):
-                rules.append(_Rule(r["id"], category, weight, r["behaviour"], compile_pattern(branch), unless))
+                rules.append(
+                    _Rule(r["id"], category, weight, r["behaviour"], compile_pattern(branch), unless)
+                )
                 anchors.append(anchor_stems(branch))
         self._rules = tuple(rules)
         self._index = PatternIndex(anchors)
@@ -249,10 +291,17 @@ class AbuseClassifier:
     def _scan(self, tokens: tuple[str, ...]) -> list[_Hit]:
         hits: list[_Hit] = []
         n = len(tokens)
+        lexicon = self._lexicon
         for i, tok in enumerate(tokens):
-            for kind, weight in self._words.get(tok, ()):
+            entry = lexicon.get(tok)
+            if entry is None:
+                continue
+            if len(hits) >= _MAX_HITS:
+                break
+            singles, phrases = entry
+            for kind, weight in singles:
                 hits.append(_Hit(kind, tok, weight, i, i + 1))
-            for words, kind, weight in self._phrases.get(tok, ()):
+            for words, kind, weight in phrases:
                 k = len(words)
                 if i + k <= n and tokens[i : i + k] == words:
                     hits.append(_Hit(kind, " ".join(words), weight, i, i + k))
@@ -273,7 +322,7 @@ class AbuseClassifier:
             if self._excused(msg, hit, fiction):
                 continue
             if hit.kind == "slurs":
-                if not self._slur_exclusions.search(msg.span_text(max(0, hit.start - 1), hit.end + 2)):
+                if not self._slur_exclusions.search(msg.span_text(max(0, hit.start - 2), hit.end + 2)):
                     yield _Signal(Category.HATE, hit.weight, "hateful slurs")
             elif hit.kind == "hostile_phrases":
                 yield _Signal(Category.HARASSMENT, hit.weight, _hostile_behaviour(hit.term))
@@ -310,10 +359,16 @@ class AbuseClassifier:
             weight = min(1.0, weight + 0.15)
         if msg.tokens[:2] in (("are", "you"), ("is", "it")) and not strong:
             weight *= 0.8  # a question about the bot is less of an attack than a statement
+        if msg.has("banter"):
+            weight *= 0.6  # "you idiot, love you man" is teasing, though still worth a mild note
+        elif msg.has("laughter"):
+            weight *= 0.85
         if target == "you" or (target == "none" and strong):
             return _Signal(Category.HARASSMENT, weight, "insults aimed at me")
         if target == "third" and not msg.has("help"):
-            return _Signal(Category.HARASSMENT, weight * (0.5 if strong else 0.35), "insults aimed at other people")
+            return _Signal(
+                Category.HARASSMENT, weight * (0.5 if strong else 0.35), "insults aimed at other people"
+            )
         return None
 
     def _target(self, tokens: tuple[str, ...], start: int, end: int, strong: bool) -> str:
@@ -326,7 +381,9 @@ class AbuseClassifier:
             if t in _CLAUSE_END:
                 break
             if t in _YOU or t in self._bots:
-                followed = end < len(tokens) and tokens[end] not in _CLAUSE_END and tokens[end] not in self._bots
+                followed = (
+                    end < len(tokens) and tokens[end] not in _CLAUSE_END and tokens[end] not in self._bots
+                )
                 if t == "your" and followed and not strong:
                     return "object"
                 return "you"
@@ -342,7 +399,7 @@ class AbuseClassifier:
                 break
         for k in range(end, min(len(tokens), end + 4)):
             t = tokens[k]
-            if t in _CLAUSE_END - {"but"} and t != ",":
+            if t in _RIGHT_STOP:
                 break
             if t in _YOU or t in self._bots:
                 return "you"
@@ -359,7 +416,8 @@ class AbuseClassifier:
             return False
         insults = [w for w in words if any(k.startswith("insults") for k, _ in self._words.get(w, ()))]
         return bool(insults) and all(
-            w in _FILLER or w in self._bots or w in _YOU or w in self._words or w in _SHORT_GLUE for w in words
+            w in _FILLER or w in self._bots or w in _YOU or w in self._words or w in _SHORT_GLUE
+            for w in words
         )
 
     def _outburst(self, msg: _Message) -> bool:

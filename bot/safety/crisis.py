@@ -15,7 +15,8 @@ declares and is then judged in context:
 - fiction lowers everything by two levels; games and process management cancel threats;
 - words reported from someone else ("my friend says she wants to die") become a LOW signal about a
   third party: someone may be at risk, so a moderator may want to know, but it is not the writer.
-Two independent signals in one message raise the result one level.
+Two independent signals in one message raise the result one level: two weak ones make a MEDIUM,
+two of MEDIUM or more a HIGH.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ _SELF_KINDS = frozenset({"self", "soft", "act", "history", "third"})
 _KIND_RANK = {"act": 5, "self": 4, "violence": 4, "history": 3, "soft": 2, "third": 1}
 _WINDOW = 160  # characters around a hit in which imminence and time markers count
 _NEGATED = re.compile(r"(?<![^ ])(?:not|never|no|nor)(?= )")
-_MAX_HITS = 16  # per rule; one is enough to escalate, and this keeps huge messages linear
+_MAX_HITS = 16  # per rule; one is enough to escalate, and these caps keep huge messages linear
+_MAX_FINDINGS = 96
 _CLAUSE_BREAK = re.compile(r"(?:^|(?<= ))(?:[.!?;,\"]|but|however|although|though|yet)(?= |$)")
 _SENTENCE_BREAK = re.compile(r"(?:^|(?<= ))[.!?;](?= |$)")
 _PRONOUN_TARGET = re.compile(r"(?:him|her|them|it|everyone|everybody|them all|all of them)$")
@@ -142,7 +144,9 @@ class CrisisDetector:
         for r in spec["patterns"]:
             unless = tuple(r.get("unless", ()))
             for branch in alternatives(expand_macros(r["pattern"], macros)):
-                rules.append(_Rule(r["id"], r["kind"], _LEVELS[r["severity"]], compile_pattern(branch), unless))
+                rules.append(
+                    _Rule(r["id"], r["kind"], _LEVELS[r["severity"]], compile_pattern(branch), unless)
+                )
                 anchors.append(anchor_stems(branch))
         self._rules = tuple(rules)
         self._index = PatternIndex(anchors)
@@ -152,6 +156,8 @@ class CrisisDetector:
         ctx = _Context(text, self._cues)
         findings: list[_Finding] = []
         for index in self._index.candidates(norm.tokens):
+            if len(findings) >= _MAX_FINDINGS:
+                break
             rule = self._rules[index]
             if any(ctx.has(cue) for cue in rule.unless):
                 continue
@@ -195,9 +201,8 @@ class CrisisDetector:
                 level = _shift(level, 1)
             elif ctx.near("distant", start, end):
                 level = Severity.NONE
-        elif kind == "act":
-            if ctx.near("distant", start, end):
-                level = Severity.NONE
+        elif kind == "act" and ctx.near("distant", start, end):
+            level = Severity.NONE
         if ctx.near("imminent", start, end) is not None:
             if kind in ("self", "violence") and level >= Severity.MEDIUM:
                 level = Severity.HIGH

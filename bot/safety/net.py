@@ -7,12 +7,16 @@ are separate modules; this one puts them behind the `SafetyNet` port and a small
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TypedDict
 
-from bot.core.domain import Category, CrisisSignal, Screening
+from bot.core.domain import Category, Screening, Severity
 from bot.safety.abuse import AbuseClassifier, default_classifier
 from bot.safety.crisis import CrisisDetector, default_detector
 from bot.safety.normalize import Normalizer, default_normalizer
+
+# How sure a crisis signal of each severity is, on the same 0..1 scale as abuse scores.
+_CRISIS_SCORE = {Severity.NONE: 0.0, Severity.LOW: 0.5, Severity.MEDIUM: 0.8, Severity.HIGH: 1.0}
 
 
 class Assessment(TypedDict):
@@ -25,7 +29,10 @@ class Assessment(TypedDict):
 
 
 class LocalSafetyNet:
-    """Implements `bot.core.ports.SafetyNet` with the shipped lexicons; pure, local and fast."""
+    """Implements `bot.core.ports.SafetyNet` with the shipped lexicons; pure, local and fast.
+
+    The parts can be swapped (other lexicons, a fresh normaliser); by default all instances share one
+    compiled set, built on first use."""
 
     def __init__(
         self,
@@ -39,10 +46,9 @@ class LocalSafetyNet:
 
     def screen(self, text: str) -> Screening:
         norm = self._normalize(text)
-        signal: CrisisSignal | None = self._crisis.detect(norm)
         verdict = self._abuse.classify(norm)
         return Screening(
-            crisis=signal,
+            crisis=self._crisis.detect(norm),
             abuse=verdict.category,
             abuse_score=verdict.score,
             behaviour=verdict.behaviour,
@@ -51,27 +57,19 @@ class LocalSafetyNet:
 
 def to_assessment(screening: Screening) -> Assessment:
     """The dict view of a screening: a crisis outranks abuse, which outranks ok."""
-    crisis = screening.crisis.category.value if screening.crisis else None
     abusive = screening.abuse.is_abusive
-    if crisis is not None:
-        category = crisis
-        score = max(screening.abuse_score, _CRISIS_SCORE[int(screening.crisis.severity)])  # type: ignore[union-attr]
-    else:
-        category = screening.abuse.value if abusive else Category.OK.value
-        score = screening.abuse_score
-    return Assessment(category=category, abusive=abusive, crisis=crisis, score=round(score, 3))
+    signal = screening.crisis
+    if signal is not None:
+        score = max(screening.abuse_score, _CRISIS_SCORE[signal.severity])
+        kind = signal.category.value
+        return Assessment(category=kind, abusive=abusive, crisis=kind, score=round(score, 3))
+    category = screening.abuse.value if abusive else Category.OK.value
+    return Assessment(category=category, abusive=abusive, crisis=None, score=round(screening.abuse_score, 3))
 
 
-_CRISIS_SCORE = {0: 0.0, 1: 0.5, 2: 0.8, 3: 1.0}
-
-_DEFAULT: LocalSafetyNet | None = None
-
-
+@cache
 def default_net() -> LocalSafetyNet:
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = LocalSafetyNet()
-    return _DEFAULT
+    return LocalSafetyNet()
 
 
 def screen(text: str) -> Screening:

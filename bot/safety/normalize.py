@@ -60,7 +60,8 @@ _EXPANSIONS = {
     "ima": "i am going to", "kys": "kill yourself", "kms": "kill myself", "stfu": "shut the fuck up",
     "gtfo": "get the fuck out", "fk": "fuck", "fck": "fuck", "fuk": "fuck", "fuq": "fuck",
     "fking": "fucking", "fkn": "fucking", "fcking": "fucking", "fuking": "fucking",
-    "yuo": "you", "yu": "you", "yoiu": "you", "phuck": "fuck", "phuk": "fuck", "fuc": "fuck", "fucc": "fuck", "azz": "ass",
+    "yuo": "you", "yu": "you", "yoiu": "you", "phuck": "fuck", "phuk": "fuck", "fuc": "fuck",
+    "fucc": "fuck", "azz": "ass",
     "gfy": "go fuck yourself", "foad": "fuck off and die", "smd": "suck my dick", "niqqa": "nigga",
     "niqqer": "nigger", "yoyr": "your", "yor": "your", "hows": "how is", "whos": "who is",
     "pls": "please", "plz": "please", "sry": "sorry", "thx": "thanks", "ty": "thank you",
@@ -74,7 +75,7 @@ _SUFFIXES = {"m": "am", "re": "are", "ve": "have", "ll": "will", "d": "would"}
 _IS_STEMS = frozenset({"it", "that", "what", "there", "here", "he", "she", "who", "where", "how", "this"})
 _NOT_STEMS = {"won": "will", "can": "can", "ain": "am", "shan": "shall"}
 
-_SENTENCE_PUNCT = frozenset(".!?,;:\"")
+_SENTENCE_PUNCT = frozenset('.!?,;:"')
 _CHUNK = re.compile(r"\S+")
 _RUN3 = re.compile(r"([^\W\d_])\1\1+")  # letters only: "5551234" is a number, not a stretched word
 _RUN2 = re.compile(r"([^\W\d_])\1+")
@@ -124,24 +125,21 @@ class Normalized:
     tokens: tuple[str, ...]
     spans: tuple[tuple[int, int], ...]
     text: str = field(init=False)
-    _starts: tuple[int, ...] = field(init=False, repr=False)
+    _starts: list[int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        starts: list[int] = []
-        pos = 0
-        for tok in self.tokens:
-            starts.append(pos)
-            pos += len(tok) + 1
         object.__setattr__(self, "text", " ".join(self.tokens))
-        object.__setattr__(self, "_starts", tuple(starts))
-
-    @property
-    def words(self) -> frozenset[str]:
-        return frozenset(self.tokens)
 
     def token_at(self, offset: int) -> int:
         """Index of the token containing character `offset` of `text`."""
-        return max(0, bisect_right(self._starts, offset) - 1)
+        starts = self._starts
+        if starts is None:
+            starts, pos = [], 0
+            for tok in self.tokens:
+                starts.append(pos)
+                pos += len(tok) + 1
+            object.__setattr__(self, "_starts", starts)
+        return max(0, bisect_right(starts, offset) - 1)
 
     def quote(self, start: int, end: int, limit: int = 200) -> str:
         """The member's own words behind `text[start:end]`."""
@@ -193,17 +191,22 @@ class Normalizer:
         tokens: list[str] = []
         spans: list[tuple[int, int]] = []
         pending: list[tuple[str, str, int, int]] = []  # a run of single spaced-out letters
+        cache = self._cache
         for m in _CHUNK.finditer(folded):
-            words, letter = self._chunk(m.group())
+            chunk = m.group()
+            hit = cache.get(chunk)
+            words, letter = hit if hit is not None else self._chunk(chunk)
             if letter is not None:
-                pending.append((letter, m.group(), m.start(), m.end()))
+                pending.append((letter, chunk, m.start(), m.end()))
                 continue
             if pending:
                 self._flush(pending, tokens, spans)
-            span = (m.start(), m.end())
-            for w in words:
-                tokens.append(w)
-                spans.append(span)
+            if len(words) == 1:
+                tokens.append(words[0])
+                spans.append(m.span())
+            elif words:
+                tokens.extend(words)
+                spans.extend([m.span()] * len(words))
         if pending:
             self._flush(pending, tokens, spans)
         return Normalized(source, tuple(tokens), tuple(spans))
@@ -228,7 +231,7 @@ class Normalizer:
         if chunk.isalpha() and chunk.isascii():
             if len(chunk) == 1:
                 return (), chunk
-            return self._expand(self._word(chunk)), None
+            return tuple(self._expand(self._word(chunk))), None
         if _MARKUP.match(chunk):
             return (), None
         stripped = chunk.strip(".,-_*~")
@@ -318,12 +321,12 @@ class Normalizer:
         stem = _SEPARATORS.sub("", stem)
         if suffix == "t" and stem.endswith("n"):
             base = stem[:-1]
-            return self._expand(self._word(_NOT_STEMS.get(stem, base))) + ["not"]
+            return [*self._expand(self._word(_NOT_STEMS.get(stem, base))), "not"]
         if suffix in _SUFFIXES and stem:
-            return self._expand(self._word(stem)) + [_SUFFIXES[suffix]]
+            return [*self._expand(self._word(stem)), _SUFFIXES[suffix]]
         if suffix == "s" and stem:
             rest = ["is"] if stem in _IS_STEMS else ["us"] if stem == "let" else []
-            return self._expand(self._word(stem)) + rest
+            return [*self._expand(self._word(stem)), *rest]
         out: list[str] = []
         for p in (stem, _SEPARATORS.sub("", suffix)):
             if p:
@@ -491,10 +494,16 @@ def normalize(text: str) -> Normalized:
 # pattern files use, so skipping an alternative whose anchors are absent can never lose a match.
 
 _MACRO_REF = re.compile(r"\{([A-Z_]+)\}")
-_COMMON = frozenset(
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_COMMON = _word_set(
     """the and you that this was are for have with not but all his her she they him them who how what
     when then than will would could should can just going want my me am is it in on at of or an be been
-    do does did so if even really still now any more much out off get got one its ill your yours""".split()
+    do does did so if even really still now any more much out off get got one its ill your yours"""
 )
 
 
@@ -601,7 +610,7 @@ class _AnchorParser:
                 here = not run and run_at_start
                 inner, inner_end = self._alternation(here)
                 self.i += 1  # the closing parenthesis
-                lo = self._quantifier()
+                lo, _ = self._quantifier()
                 if look:
                     continue
                 finish()
@@ -617,10 +626,11 @@ class _AnchorParser:
                 run, run_at_start = "", False
                 continue
             self.i += 2 if c == "\\" else 1
-            lo = self._quantifier()
-            if ("a" <= c <= "z" or "0" <= c <= "9") and lo == 1 and not self._repeated:
+            lo, repeated = self._quantifier()
+            once = lo == 1 and not repeated
+            if ("a" <= c <= "z" or "0" <= c <= "9") and once:
                 run += c
-            elif c == " " and lo == 1 and not self._repeated:
+            elif c == " " and once:
                 finish()
                 run, run_at_start = "", True
             elif c in "^$":
@@ -631,30 +641,24 @@ class _AnchorParser:
         finish()
         return best, (not run and run_at_start)
 
-    _repeated = False
-
-    def _quantifier(self) -> int:
-        """Consume a quantifier; return its minimum (1 when there is none)."""
+    def _quantifier(self) -> tuple[int, bool]:
+        """Consume a quantifier; return its minimum (1 when there is none) and whether it repeats."""
         p = self.p
-        self._repeated = False
-        if self.i >= len(p):
-            return 1
+        if self.i >= len(p) or p[self.i] not in "?*+{":
+            return 1, False
         c = p[self.i]
-        lo = 1
-        if c in "?*+":
-            lo = 0 if c in "?*" else 1
-            self._repeated = c != "?"
-            self.i += 1
-        elif c == "{":
+        if c == "{":
             end = p.index("}", self.i)
             lo = int(p[self.i + 1 : end].split(",")[0] or 0)
-            self._repeated = True
             self.i = end + 1
+            repeated = True
         else:
-            return 1
+            lo = 0 if c in "?*" else 1
+            repeated = c != "?"
+            self.i += 1
         if self.i < len(p) and p[self.i] == "?":
             self.i += 1  # lazy
-        return lo
+        return lo, repeated
 
 
 def _cost(stems: frozenset[str]) -> int:

@@ -1,0 +1,214 @@
+"""Crisis detection: catch intent however it is phrased, stay quiet on idiom, tech, games and the past."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.domain import Category, CrisisSignal, Severity
+from bot.safety.crisis import detect_crisis
+from bot.safety.normalize import normalize
+
+SELF = Category.SELF_HARM_RISK
+OTHERS = Category.VIOLENCE_RISK
+LOW, MEDIUM, HIGH = Severity.LOW, Severity.MEDIUM, Severity.HIGH
+
+
+def crisis(text: str) -> CrisisSignal | None:
+    return detect_crisis(normalize(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "severity"),
+    [
+        # English: imminent (a plan, a time, means, a note, a goodbye, a decision)
+        ("I've decided I'm going to kill myself tonight", SELF, HIGH),
+        ("I already wrote the note", SELF, HIGH),
+        ("I have the pills ready", SELF, HIGH),
+        ("I've been saving up my sleeping pills", SELF, HIGH),
+        ("I'm going to jump off the bridge after work today", SELF, HIGH),
+        ("what's the most painless way to die", SELF, HIGH),
+        ("how many tylenol does it take to die", SELF, HIGH),
+        ("I took a whole bottle of pills", SELF, HIGH),
+        ("I have a plan to end my life", SELF, HIGH),
+        ("this is my goodbye. I want to die", SELF, HIGH),
+        ("I tried to kill myself last night", SELF, HIGH),
+        # English: ideation, direct and indirect
+        ("I want to die", SELF, MEDIUM),
+        ("i really just want to die", SELF, MEDIUM),
+        ("sometimes I want to end it all", SELF, MEDIUM),
+        ("end it all", SELF, MEDIUM),
+        ("I've been giving my things away", SELF, MEDIUM),
+        ("I won't be around much longer", SELF, MEDIUM),
+        ("everyone would be better off without me", SELF, MEDIUM),
+        ("I don't want to live anymore", SELF, MEDIUM),
+        ("I'm so tired of living", SELF, MEDIUM),
+        ("I wish I was never born", SELF, MEDIUM),
+        ("nobody would even notice if I disappeared", SELF, MEDIUM),
+        ("I've been thinking about suicide a lot", SELF, MEDIUM),
+        ("I feel suicidal", SELF, MEDIUM),
+        ("I cut myself again", SELF, MEDIUM),
+        ("there's no reason to keep living", SELF, MEDIUM),
+        ("should I just kill myself", SELF, MEDIUM),
+        # obfuscated
+        ("i wanna k1ll mys3lf", SELF, MEDIUM),
+        ("i w a n t t o d i e", SELF, MEDIUM),
+        ("I want to diiiiie", SELF, MEDIUM),
+        ("i wanna kms", SELF, MEDIUM),
+        # Spanish
+        ("me quiero morir", SELF, MEDIUM),
+        ("ya no quiero vivir", SELF, MEDIUM),
+        ("quiero suicidarme esta noche", SELF, HIGH),
+        ("ya escribí mi carta de despedida", SELF, HIGH),
+        ("estarían mejor sin mí", SELF, MEDIUM),
+        # Portuguese
+        ("quero me matar", SELF, MEDIUM),
+        ("vou me matar hoje à noite", SELF, HIGH),
+        ("não quero mais viver", SELF, MEDIUM),
+        ("escrevi minha carta de despedida", SELF, HIGH),
+        # French
+        ("je veux mourir", SELF, MEDIUM),
+        ("je vais me tuer ce soir", SELF, HIGH),
+        ("j'ai envie d'en finir", SELF, MEDIUM),
+        ("ils seraient mieux sans moi", SELF, MEDIUM),
+        ("j'ai déjà écrit ma lettre d'adieu", SELF, HIGH),
+        # German
+        ("ich will mich umbringen", SELF, MEDIUM),
+        ("ich will nicht mehr leben", SELF, MEDIUM),
+        ("ich bringe mich heute Nacht um", SELF, HIGH),
+        ("alle wären ohne mich besser dran", SELF, MEDIUM),
+        ("ich habe schon einen Abschiedsbrief geschrieben", SELF, HIGH),
+        # harm to others
+        ("I'm going to shoot up my school tomorrow", OTHERS, HIGH),
+        ("I'll kill him when he gets home", OTHERS, HIGH),
+        ("I'm going to stab my stepdad tonight, the knife is ready", OTHERS, HIGH),
+        ("I'm bringing my dad's gun to school on Monday", OTHERS, HIGH),
+        ("I want to kill my boss", OTHERS, MEDIUM),
+        ("voy a matar a mi jefe mañana", OTHERS, HIGH),
+        ("vou matar ele amanhã", OTHERS, HIGH),
+        ("je vais le tuer demain", OTHERS, HIGH),
+        ("ich bringe ihn heute um", OTHERS, HIGH),
+    ],
+)
+def test_crisis_is_caught_with_its_urgency(text: str, category: Category, severity: Severity) -> None:
+    found = crisis(text)
+    assert found is not None, text
+    assert found.category is category
+    assert found.severity == severity
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # recovered, told as history
+        "I tried to kill myself years ago, now I'm doing well",
+        "I attempted suicide in 2015 but I'm in a good place now",
+        "when I was 15 I wanted to die",
+        # idioms and hyperbole
+        "this homework is killing me",
+        "I could murder a pizza",
+        "I'm dying to see it",
+        "kill me now, this meeting is so boring",
+        "my mom is going to kill me if I'm late",
+        "I could just die of embarrassment",
+        "this cake is to die for",
+        # fiction
+        "I'm writing a story where the main character decides to kill himself",
+        "In my novel the villain says he will kill the detective",
+        # technical
+        "kill the process",
+        "kill -9 1234",
+        "shoot a photo of the screen",
+        "execute the script",
+        "the build died",
+        "hang the process",
+        "I'm going to kill them all, the zombie processes keep spawning",
+        # games
+        "I killed the boss",
+        "I'm going to kill my brother in Fortnite tonight",
+        # history and news
+        "how many people died in the Columbine shooting?",
+        "why did Hitler kill himself?",
+        "the shooter planned the attack for months, according to the news",
+        # ending a conversation is not ending a life
+        "yes, I understand it is permanent. end it.",
+        "please end this conversation",
+        "I'm going to end things with my girlfriend",
+        # negated
+        "I would never kill myself",
+        "I don't want to die",
+        "I'm not going to kill myself, don't worry",
+        # moving house
+        "I'm giving away my stuff because I'm moving to Berlin",
+        # other idioms
+        "I'm going to bomb this exam",
+        "shoot him a message when you're free",
+        "you killed it at the gig tonight",
+        "I'm going to shoot myself in the foot with this design",
+        "I want to die of laughter",
+        "I'm dead 💀",
+    ],
+)
+def test_everyday_speech_raises_nothing(text: str) -> None:
+    assert crisis(text) is None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to die lol that was so embarrassing",
+        "kill me, this spreadsheet is endless",
+        "I'd rather die than go to that party",
+        "i cant take it anymore",
+    ],
+)
+def test_weak_doubt_is_low_at_most(text: str) -> None:
+    found = crisis(text)
+    assert found is None or found.severity == LOW
+
+
+def test_a_friend_at_risk_is_a_low_signal_not_the_writers_crisis() -> None:
+    found = crisis("my friend says she wants to die, how can I help her?")
+    assert found is not None
+    assert found.category is SELF
+    assert found.severity == LOW
+
+
+def test_a_friend_at_imminent_risk_is_raised() -> None:
+    found = crisis("my sister is going to kill herself tonight, she has the pills")
+    assert found is not None and found.severity == MEDIUM
+
+
+def test_recovered_but_speaking_of_current_intent_is_caught() -> None:
+    found = crisis("I tried to kill myself years ago and got better, but lately I want to die again")
+    assert found is not None
+    assert found.severity >= MEDIUM
+    assert "want to die" in found.evidence
+
+
+def test_insults_do_not_hide_a_crisis() -> None:
+    found = crisis("whatever. I've decided I'm going to kill myself tonight, nobody would even notice")
+    assert found is not None
+    assert found.category is SELF
+    assert found.severity == HIGH
+
+
+def test_nobody_would_notice_with_intent_is_caught() -> None:
+    found = crisis("nobody would even notice. I'm going to kill myself")
+    assert found is not None and found.severity >= MEDIUM
+
+
+def test_evidence_quotes_the_member_and_covers_what_made_it_urgent() -> None:
+    found = crisis("ugh. I've DECIDED I'm going to k1ll myself TONIGHT, whatever")
+    assert found is not None
+    assert "k1ll myself" in found.evidence
+    assert "TONIGHT" in found.evidence
+
+
+def test_a_threat_against_the_bot_is_not_a_crisis() -> None:
+    assert crisis("I'm going to kill you") is None
+
+
+def test_crisis_in_a_long_message_is_found() -> None:
+    text = "blah " * 5000 + "I want to die tonight " + "blah " * 5000
+    found = crisis(text)
+    assert found is not None and found.severity == HIGH
