@@ -38,10 +38,10 @@ def test_every_command_has_help(command: str) -> None:
     assert "usage: threadkeeper" in result.stdout
 
 
-def test_unbuilt_commands_say_so() -> None:
-    result = run("bench")
+def test_bench_without_redis_says_what_is_missing() -> None:
+    result = run("bench", "--threads", "2", "--messages", "1", env={"REDIS_URL": "redis://127.0.0.1:1/0"})
     assert result.returncode == 2
-    assert "not implemented yet" in result.stderr
+    assert "bench needs a Redis at redis://127.0.0.1:1/0" in result.stderr
 
 
 def test_shared_scenarios_pass_with_every_rate_zero() -> None:
