@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from bot.core.config import OVERRIDABLE_KEYS, SpaceConfig, describe, validate_override
 from bot.core.domain import Actor, Author, ThreadKey
-from bot.core.engine import Engine
+from bot.core.engine import Engine, Outcome
 from bot.core.errors import ConfigError, ThreadkeeperError
 from bot.core.ports import AuditRecord, Store
 
@@ -181,11 +181,23 @@ STAT_LABELS = (
 )
 
 
+# Called after a moderator reopened a thread, with what the engine says to post there (the
+# adapter unlocks the thread on platforms that lock it, and posts the notice).
+ReopenHook = Callable[[ThreadKey, Outcome], Awaitable[None]]
+
+
 class AdminService:
-    def __init__(self, store: Store, engine: Engine, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store,
+        engine: Engine,
+        clock: Callable[[], float] = time.time,
+        on_reopen: ReopenHook | None = None,
+    ) -> None:
         self.store = store
         self.engine = engine
         self.clock = clock
+        self.on_reopen = on_reopen
 
     async def effective_config(self, platform: str, space: str) -> SpaceConfig:
         return self.engine.spaces.get(await self.store.overrides(platform, space))
@@ -242,7 +254,10 @@ class AdminService:
                 return "\n".join(format_case(r) for r in records)
             case Reopen(thread=thread):
                 moderator = Author(caller.user_id, caller.user_name or caller.user_id)
-                await self.engine.reopen(ThreadKey(p, s, thread), moderator)
+                reopened = ThreadKey(p, s, thread)
+                outcome = await self.engine.reopen(reopened, moderator)
+                if self.on_reopen is not None:
+                    await self.on_reopen(reopened, outcome)
                 return f"Thread {thread} is open again; I'll answer there."
         raise AdminUsageError(USAGE)  # pragma: no cover - the union is exhaustive
 

@@ -140,7 +140,7 @@ class BrainConfig(_Strict):
     request_timeout_seconds: float = Field(20.0, gt=0, le=600)
     max_retries: int = Field(2, ge=0, le=10)
     history_tokens: int = Field(4000, ge=200, le=100_000)
-    history_step_turns: int = Field(8, ge=1, le=100)
+    history_step_turns: int = Field(12, ge=1, le=100)
     breaker_failures: int = Field(3, ge=1, le=100)
     breaker_cooldown_seconds: float = Field(60.0, ge=1, le=3600)
     cache_ttl: Literal["5m", "1h"] = "5m"
@@ -163,6 +163,19 @@ class SlackConfig(_Strict):
     users_cache_seconds: int = Field(600, ge=0, le=86400)
 
 
+class DiscordConfig(_Strict):
+    """The Discord adapter: thread lifetime, and how long it keeps its own bookkeeping."""
+
+    # Minutes of inactivity before Discord hides a conversation thread (values Discord accepts).
+    auto_archive_minutes: Literal[60, 1440, 4320, 10080] = 1440
+    # How long a moderator alert stays editable by later signals of the same episode.
+    alert_memory_days: int = Field(30, ge=1, le=365)
+    # A missing permission is reported to admins once per this many days (per channel).
+    permission_report_days: int = Field(7, ge=1, le=365)
+    # How long a server's settings are reused to decide whether a channel is an AI channel.
+    config_cache_seconds: float = Field(10.0, ge=0, le=600)
+
+
 class AppConfig(_Strict):
     """The whole defaults file."""
 
@@ -170,6 +183,7 @@ class AppConfig(_Strict):
     store: StoreConfig = StoreConfig()
     limits: LimitsConfig = LimitsConfig()
     brain: BrainConfig = BrainConfig()
+    discord: DiscordConfig = DiscordConfig()
     slack: SlackConfig = SlackConfig()
 
 

@@ -13,8 +13,7 @@ import itertools
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.core import policy
@@ -45,6 +44,7 @@ from bot.core.domain import (
     Turn,
 )
 from bot.core.errors import ModelUnavailable, StoreUnavailable
+from bot.core.locks import KeyedLocks
 from bot.core.ports import AuditRecord, Brain, BrainRequest, Commit, Routed, SafetyNet, Store
 from bot.core.spaces import SpaceConfigs
 
@@ -73,27 +73,6 @@ class Outcome:
         return self.inline + self.queued
 
 
-class _ThreadLocks:
-    """One asyncio lock per thread, dropped when nobody waits on it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[ThreadKey, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: ThreadKey) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-
 class Engine:
     def __init__(
         self,
@@ -114,7 +93,7 @@ class Engine:
         self.spaces = SpaceConfigs(config.space)
         self.clock = clock
         self._on_queued = on_queued
-        self._locks = _ThreadLocks()
+        self._locks: KeyedLocks[ThreadKey] = KeyedLocks()
         # Reservation tokens: unique per handling attempt across processes, cheap to make.
         self._token_prefix = uuid.uuid4().hex[:12] + ":"
         self._tokens = itertools.count(1)

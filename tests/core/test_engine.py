@@ -122,6 +122,7 @@ async def test_messages_of_one_thread_are_handled_one_at_a_time(store: RedisStor
     engine = make_engine(store, app, brain)
     outcomes = await asyncio.gather(*(engine.handle(msg(f"message {n}", n)) for n in range(1, 6)))
     assert brain.max_active_per_thread == 1
+    assert len(engine._locks) == 0  # no lock outlives its thread's last message
     assert sorted(o.state.turn for o in outcomes if o.state) == [1, 2, 3, 4, 5]
     assert len(await store.transcript(ThreadKey("test", "s1", "t1"))) == 10
 
