@@ -98,7 +98,7 @@ class SpaceConfig(_Strict):
     moderator_channel: str = Field("", max_length=128)
     moderator_role: str = Field("", max_length=128)
     ai_channels: tuple[str, ...] = ()
-    model: str = Field("claude-sonnet-4-5", min_length=1, max_length=100)
+    model: str = Field("claude-sonnet-4-6", min_length=1, max_length=100)
     preamble: str = Field("", max_length=2000)
     texts: Texts
 
