@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import TextIO
 import redis.exceptions as redis_errors
 
 from bot.core.errors import ConfigError, StoreUnavailable, ThreadkeeperError
+from bot.logs import configure as configure_logging
 from bot.platforms import discord as discord_platform
 from bot.platforms import slack as slack_platform
 from bot.settings import Settings
@@ -90,9 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
     level = (args.log_level or settings.log_level).upper()
-    logging.basicConfig(
-        level=getattr(logging, level, logging.WARNING), format="%(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(level)
     try:
         return int(asyncio.run(_dispatch(args, settings)) or 0)
     except ThreadkeeperError as exc:

@@ -39,12 +39,18 @@ async def open_store(
             if require_redis:
                 raise
             log.warning("redis_unreachable_using_embedded", extra={"url": redis_url})
-            return embedded_store(app.store), (
+            return await _embedded(app), (
                 f"Redis at {redis_url} is not answering; using the embedded in-memory store"
             )
     if require_redis:
         raise StoreUnavailable("REDIS_URL is not set: Discord and Slack need a real Redis (see README)")
-    return embedded_store(app.store), "embedded in-memory store (set REDIS_URL to keep state)"
+    return await _embedded(app), "embedded in-memory store (set REDIS_URL to keep state)"
+
+
+async def _embedded(app: AppConfig) -> Store:
+    store = embedded_store(app.store)
+    await store.load_scripts()
+    return store
 
 
 def make_brain(
