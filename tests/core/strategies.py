@@ -1,9 +1,11 @@
 """Hypothesis strategies for the policy: random spaces, random messages, and a simulated thread.
 
-`scenarios()` draws a space configuration and a sequence of steps; `simulate` drives a thread
-through `decide` exactly as the engine would (state in, decision out, state = decision.state),
-with an occasional moderator `reopen` of an ended thread, and records every step so that each
-invariant test can check its own property over the whole history.
+`scenarios()` draws a space configuration (every threshold within its allowed range) and a thread
+told in phases of random messages; `relapses()` and `switching()` tell two stories on purpose
+(warned, calmer, abusive again; a member confirming while an admin flips the ending switch).
+`simulate` drives the thread through `decide` exactly as the engine would (state in, decision
+out, state = decision.state), with an occasional moderator `reopen` of an ended thread, and
+records every message so that each invariant test can check its own property over the history.
 """
 
 from __future__ import annotations
@@ -96,11 +98,13 @@ def _threshold(name: str, small: int) -> st.SearchStrategy[int]:
     """Mostly small values (so warnings and endings are reached), sometimes anywhere in range."""
     low, high = bounds(name)
     return st.integers(0, 5).flatmap(
-        lambda pick: st.integers(low, high)
-        if pick == 4
-        else st.sampled_from((low, high))
-        if pick == 5
-        else st.integers(low, min(high, small))
+        lambda pick: (
+            st.integers(low, high)
+            if pick == 4
+            else st.sampled_from((low, high))
+            if pick == 5
+            else st.integers(low, min(high, small))
+        )
     )
 
 
@@ -185,16 +189,6 @@ def steps(categories: tuple[Category, ...], quiet: bool = False) -> st.SearchStr
 
 # Built once: building strategies inside a draw is what makes generation slow.
 STEPS = {mix: steps(categories, mix in QUIET) for mix, categories in MIXES.items()}
-
-
-def assessments(categories: tuple[Category, ...] = tuple(Category)) -> st.SearchStrategy[Assessment]:
-    return st.builds(
-        Assessment,
-        category=st.sampled_from(categories),
-        severity=st.sampled_from(SEVERITIES),
-        behaviour=BEHAVIOURS,
-        wants_end=st.booleans(),
-    )
 
 
 class Scenario:

@@ -105,8 +105,8 @@ def test_2_no_end_in_a_crisis_and_one_escalation_per_episode(scenario: Scenario)
             event.author.name,
             event.excerpt,
         )
-        hold_until = event.now + event.cfg.crisis_hold_minutes * 60
-        assert event.after.in_crisis(event.now)
+        hold_until = event.now + event.cfg.crisis_hold_minutes * 60  # every signal restarts the hold
+        assert event.after.crisis_until == hold_until
 
 
 # --- 3. a member's request to end is confirmed first ---------------------------------------------
@@ -225,6 +225,7 @@ def test_6_the_model_only_proposes(scenario: Scenario, probe_category: Category,
 
 # --- the strategies reach every situation the invariants talk about ------------------------------
 
+
 def _any(hit: Callable[[Event], bool]) -> Callable[[list[Event]], bool]:
     return lambda events: any(hit(e) for e in events)
 
@@ -250,9 +251,9 @@ SITUATIONS: dict[str, Callable[[list[Event]], bool]] = {
         lambda e: e.before.redirects > e.after.redirects > 0 and e.before.warned_at is not None
     ),
     "proposal during a crisis hold": _any(
-        lambda e: e.turn.assessment.wants_end
-        and e.before.in_crisis(e.now)
-        and not e.turn.assessment.is_crisis
+        lambda e: (
+            e.turn.assessment.wants_end and e.before.in_crisis(e.now) and not e.turn.assessment.is_crisis
+        )
     ),
     "proposal with too few redirects after a partial decay": _any(
         lambda e: bool(e.decision.refusal and "not enough" in e.decision.refusal)
@@ -264,9 +265,11 @@ SITUATIONS: dict[str, Callable[[list[Event]], bool]] = {
         lambda e: e.before.status is Status.CONFIRMING_END and e.after.status is Status.ACTIVE
     ),
     "confirmation after the switch was turned off": _any(
-        lambda e: e.before.status is Status.CONFIRMING_END
-        and not e.cfg.ending_enabled
-        and e.turn.assessment.category is Category.USER_CONFIRMS_END
+        lambda e: (
+            e.before.status is Status.CONFIRMING_END
+            and not e.cfg.ending_enabled
+            and e.turn.assessment.category is Category.USER_CONFIRMS_END
+        )
     ),
     "proposal with ending disabled": _any(
         lambda e: not e.ignored and not e.cfg.ending_enabled and e.turn.assessment.wants_end

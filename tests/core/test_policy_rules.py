@@ -288,6 +288,15 @@ def test_a_crisis_signal_gets_care_and_one_escalation() -> None:
     ), "a later signal updates the alert: moderators are not pinged again"
 
 
+def test_a_proposal_to_end_on_a_crisis_signal_is_refused() -> None:
+    thread = Thread(space(redirects_before_warning=1))
+    thread.warn()
+    signal = say(Category.SELF_HARM_RISK, severity=Severity.HIGH, wants_end=True)
+    first, again = thread.send(signal), thread.send(signal)
+    assert not first.ended and first.refusal == AT_RISK
+    assert not again.ended and again.refusal == AT_RISK
+
+
 def test_violence_gets_its_own_caring_reply_and_low_severity_is_not_urgent() -> None:
     care, alert = Thread().send(crisis(Category.VIOLENCE_RISK, Severity.MEDIUM)).actions
     assert care == Reply(space().texts.violence_reply, ReplyKind.CARE)
