@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -50,6 +49,7 @@ class Texts(_Strict):
     """Every sentence the bot says on its own behalf (not model replies)."""
 
     warning: Text
+    warning_without_ending: Text
     closing: Text
     user_closing: Text
     confirm_end: Text
@@ -71,7 +71,7 @@ class Texts(_Strict):
     feedback_already: Text
     feedback_not_ended: Text
 
-    @field_validator("warning")
+    @field_validator("warning", "warning_without_ending")
     @classmethod
     def _warning_names_behaviour(cls, v: str) -> str:
         return _needs(v, "user", "behaviour")
@@ -102,7 +102,7 @@ class SpaceConfig(_Strict):
     preamble: str = Field("", max_length=2000)
     texts: Texts
 
-    @cached_property
+    @property
     def crisis_hold_seconds(self) -> float:
         return self.crisis_hold_minutes * 60.0
 

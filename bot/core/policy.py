@@ -126,7 +126,9 @@ def _stay_and_escalate(
     state: ThreadState, turn: Turn, author: Author, cfg: SpaceConfig, now: float, excerpt: str
 ) -> Decision:
     seen = turn.assessment
-    hold = state.evolve(status=Status.ACTIVE, crisis_until=now + cfg.crisis_hold_seconds)
+    # Every signal restarts the hold; a clock that stepped back never shortens it.
+    until = max(now + cfg.crisis_hold_seconds, state.crisis_until or 0.0)
+    hold = state.evolve(status=Status.ACTIVE, crisis_until=until)
     refusal = _AT_RISK if seen.wants_end else None
     if not state.in_crisis(now):
         hold = hold.evolve(episode=state.episode + 1)
@@ -193,7 +195,9 @@ def _redirect_warn_or_end(
 
     if state.warned_at is None:
         if state.redirects >= cfg.redirects_before_warning:
-            text = cfg.texts.warning.format(user=author.name, behaviour=behaviour)
+            # Where ending is switched off the warning must not threaten an ending.
+            template = cfg.texts.warning if cfg.ending_enabled else cfg.texts.warning_without_ending
+            text = template.format(user=author.name, behaviour=behaviour)
             warned = state.evolve(warned_at=state.turn, warned_behaviour=behaviour)
             refusal = end_refusal(warned, cfg, now) if seen.wants_end else None  # too soon after it
             return Decision((Warn(text, behaviour, author.id, author.name),), warned, refusal)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.actions import AskConfirmEnd, End, Escalate, Reply, ReplyKind, UpdateEscalation, Warn
-from bot.core.config import SpaceConfig, validate_override
+from bot.core.config import SpaceConfig, load_app_config, validate_override
 from bot.core.domain import Actor, Assessment, Author, Category, Severity, Status, ThreadState, Turn
 from bot.core.policy import Decision, decide, end_allowed, end_refusal, reopen
 
@@ -476,3 +476,29 @@ def test_a_moderator_reopen_returns_an_ended_thread_to_active_with_a_clean_slate
     assert thread.state.turn == ended.turn + 1
     _care, alert = thread.send(crisis()).actions
     assert isinstance(alert, Escalate) and alert.episode == ended.episode + 1, "episodes keep counting"
+
+
+def test_the_warning_does_not_threaten_an_ending_where_ending_is_off() -> None:
+    cfg = validate_override(load_app_config().space, "ending_enabled", "false")
+    state = ThreadState()
+    actions: list[object] = []
+    for _ in range(cfg.redirects_before_warning):
+        decision = decide(
+            state,
+            Turn("no", Assessment(Category.HARASSMENT, Severity.LOW, "insults")),
+            Author("u", "Uma"),
+            cfg,
+            1.0,
+        )
+        state, actions = decision.state, [*actions, *decision.actions]
+    warning = next(a for a in actions if isinstance(a, Warn))
+    assert "insults" in warning.text and "Uma" in warning.text
+    assert "end" not in warning.text.lower().replace("back on track", "")
+
+
+def test_a_clock_that_steps_back_never_shortens_a_crisis_hold() -> None:
+    cfg = load_app_config().space
+    signal = Turn("", Assessment(Category.SELF_HARM_RISK, Severity.HIGH, "wants to die"))
+    first = decide(ThreadState(), signal, Author("u", "Uma"), cfg, 10_000.0).state
+    second = decide(first, signal, Author("u", "Uma"), cfg, 5_000.0).state
+    assert second.crisis_until == first.crisis_until == 10_000.0 + cfg.crisis_hold_seconds
