@@ -1,0 +1,1 @@
+"""Discord events and commands, translated into calls on the bot's services (no decisions here)."""
