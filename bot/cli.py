@@ -128,7 +128,7 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
     brain = args.brain or ("anthropic" if settings.anthropic_api_key is not None else "offline")
     paint = default_painter()
     sink = ConsoleSink(lambda text: print(text, flush=True), paint)
-    runtime = await build_runtime(app, settings, sink, brain=brain)
+    runtime = await build_runtime(app, settings, sink, platform=PLATFORM, brain=brain)
     chat = ConsoleChat(runtime, sys.stdout, paint)
     try:
         if scenarios:
@@ -145,6 +145,7 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.evaluation.report import as_json, as_text
+    from bot.evaluation.runner import PLATFORM as EVAL_PLATFORM
     from bot.evaluation.runner import RecordingSink, SimClock, run_scenario
     from bot.evaluation.scenario import load_scenarios
     from bot.runtime import build_runtime, load_config
@@ -153,7 +154,9 @@ async def _eval(args: argparse.Namespace, settings: Settings) -> int:
     scenarios = load_scenarios(args.paths)
     sink, clock = RecordingSink(), SimClock()
     isolated = Settings(redis_url=None)  # each evaluation runs on a fresh embedded store
-    runtime = await build_runtime(app, isolated, sink, brain=args.brain, consumer="eval", clock=clock)
+    runtime = await build_runtime(
+        app, isolated, sink, platform=EVAL_PLATFORM, brain=args.brain, consumer="eval", clock=clock
+    )
     try:
         results = [await run_scenario(runtime, sink, clock, s) for s in scenarios]
     finally:

@@ -94,6 +94,7 @@ async def build_runtime(
     settings: Settings,
     sink: ActionSink,
     *,
+    platform: str,
     brain: str = "offline",
     require_redis: bool = False,
     consumer: str = "console",
@@ -101,7 +102,7 @@ async def build_runtime(
     prefix: str = "tk",
 ) -> Runtime:
     store, description = await open_store(app, settings.redis_url, require_redis=require_redis, prefix=prefix)
-    relay = OutboxRelay(store, sink, consumer)
+    relay = OutboxRelay(store, sink, consumer, platform=platform)
     chosen = make_brain(brain, settings, app, clock=clock)
     fallback = OfflineBrain() if chosen.name != "offline" else None
     kwargs = {"clock": clock} if clock else {}

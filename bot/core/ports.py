@@ -118,10 +118,10 @@ class Store(Protocol):
 
     async def add_stats(self, platform: str, space: str, counters: Mapping[str, int]) -> None: ...
 
-    async def read_outbox(self, consumer: str, count: int = 50) -> list[OutboxEntry]:
-        """New entries for `consumer`, plus entries a crashed consumer left unacknowledged."""
+    async def read_outbox(self, platform: str, consumer: str, count: int = 50) -> list[OutboxEntry]:
+        """`platform`'s new entries for `consumer`, plus those a crashed consumer left unacknowledged."""
 
-    async def ack_outbox(self, ids: Sequence[str]) -> None: ...
+    async def ack_outbox(self, platform: str, ids: Sequence[str]) -> None: ...
 
     async def remember(
         self, scope: str, name: str, value: str, ttl_seconds: int, *, only_if_new: bool = False

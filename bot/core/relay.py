@@ -18,8 +18,11 @@ log = logging.getLogger("threadkeeper.relay")
 
 
 class OutboxRelay:
-    def __init__(self, store: Store, sink: ActionSink, consumer: str, poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self, store: Store, sink: ActionSink, consumer: str, poll_seconds: float = 1.0, *, platform: str
+    ) -> None:
         self.store = store
+        self.platform = platform
         self.sink = sink
         self.consumer = consumer
         self.poll_seconds = poll_seconds
@@ -33,7 +36,7 @@ class OutboxRelay:
         """Deliver everything currently waiting; returns how many were delivered."""
         delivered = 0
         while True:
-            entries = await self.store.read_outbox(self.consumer)
+            entries = await self.store.read_outbox(self.platform, self.consumer)
             if not entries:
                 return delivered
             done: list[str] = []
@@ -52,7 +55,7 @@ class OutboxRelay:
                     continue
                 done.append(entry.id)
             if done:
-                await self.store.ack_outbox(done)
+                await self.store.ack_outbox(self.platform, done)
                 delivered += len(done)
             if len(done) < len(entries):
                 return delivered  # the rest is retried after the claim idle time

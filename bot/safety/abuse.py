@@ -86,7 +86,8 @@ _FILLER = _words(
     bloody goddamn sad still always literally ever biggest greatest real right whole entire as hell
     stinking smelly fat old lazy dumb stupid ugly worthless useless pathetic silly such an dirty filthy
     fake cheap lousy miserable tiny huge retarded moronic brainless and or ass sorry excuse feel feels felt
-    feeling hairy smelly stinky"""
+    feeling hairy smelly stinky kinda kind sorta quite rather somewhat slightly bit honestly probably
+    definitely seriously clearly obviously officially ngl tbh def prolly lowkey highkey"""
 )
 _OUTBURST = _words(
     """you the what oh no off fucking fuck fucked fuckin this that it a so up hell shit damn yourself
@@ -97,7 +98,7 @@ _SHORT_GLUE = frozenset({"how", "what", "such", "so", "u", "ur", "yeah", "yes", 
 _INTENSIFIERS = frozenset({"fucking", "fuckin", "freaking", "goddamn", "bloody", "damn"})
 _DESIRE = re.compile(
     r"(?<![^ ])(?:you|your|i want|i need|i like|i love|i would|let me|let us|can i|do you|are you|would you|"
-    r"will you|give me|show me|send me|wanna|with me|i wish|me to)(?![^ ])"
+    r"will you|give me|show me|send me|wanna|with me|i wish|me to|can we|let us|we should)(?![^ ])"
 )
 
 
@@ -394,7 +395,8 @@ class AbuseClassifier:
             if t in _THIRD:
                 return "third"
             if t in _OBJECT:
-                return "object"
+                # "this stupid bot" lands on the bot; "this stupid bug" does not
+                return "you" if end < len(tokens) and tokens[end] in self._bots else "object"
             if t not in _FILLER and t not in self._words:
                 break
         for k in range(end, min(len(tokens), end + 4)):

@@ -3,6 +3,12 @@
     python -m bot.safety.evaluate FILE.jsonl [--errors N] [--json] [--timing]
     python -m bot.safety.evaluate ConvAbuseEMNLPvalid.csv          # a ConvAbuse split, read directly
     python -m bot.safety.evaluate --convert ConvAbuseEMNLPvalid.csv -o valid.jsonl
+    python -m bot.safety.evaluate ConvAbuseEMNLPvalid.csv --compare-profanity-check
+
+With `--compare-profanity-check` the "abusive" figures of alt-profanity-check (`pip install
+alt-profanity-check`; a measuring aid only, never a dependency of the bot) are printed beside ours on
+the same examples. Lines that carry a "lang" field also get crisis recall and false-positive rate per
+language.
 
 A JSONL line is {"id", "text", "label"} where label is a category ("ok", "harassment", "hate",
 "self_harm_risk", ...) or {"abusive": bool}; a top-level "abusive" boolean works too. Category labels
@@ -38,6 +44,7 @@ class Example:
     text: str
     category: str | None  # None when only abusive/not is known
     abusive: bool
+    lang: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +93,10 @@ def parse_example(obj: dict[str, Any], default_id: str = "") -> Example:
     else:
         category = None
         abusive = bool(obj.get("abusive", abusive if "label" in obj else False))
-    return Example(str(obj.get("id", default_id)), str(obj["text"]), category, abusive)
+    lang = obj.get("lang")
+    return Example(
+        str(obj.get("id", default_id)), str(obj["text"]), category, abusive, str(lang) if lang else None
+    )
 
 
 def _decode_emoji(text: str) -> str:
@@ -177,6 +187,74 @@ def evaluate(examples: Iterable[Example]) -> tuple[list[Row], list[tuple[Example
     return rows, errors, (elapsed / n * 1e6 if n else 0.0)
 
 
+@dataclass(frozen=True, slots=True)
+class LanguageRow:
+    """Crisis detection in one language: how many crises were caught, how many others were flagged."""
+
+    lang: str
+    positives: int
+    caught: int
+    negatives: int
+    flagged: int
+
+    @property
+    def recall(self) -> float:
+        return self.caught / self.positives if self.positives else 0.0
+
+    @property
+    def false_positive_rate(self) -> float:
+        return self.flagged / self.negatives if self.negatives else 0.0
+
+
+def crisis_by_language(examples: Iterable[Example]) -> list[LanguageRow]:
+    """Per "lang" field: crisis recall on crisis-labelled lines, crisis flags on the others."""
+    counts: dict[str, list[int]] = {}
+    for ex in examples:
+        if ex.lang is None or ex.category is None:
+            continue
+        c = counts.setdefault(ex.lang, [0, 0, 0, 0])
+        flagged = assess(ex.text)["crisis"] is not None
+        if Category(ex.category).is_crisis:
+            c[0] += 1
+            c[1] += flagged
+        else:
+            c[2] += 1
+            c[3] += flagged
+    return [LanguageRow(lang, *c) for lang, c in sorted(counts.items())]
+
+
+def format_languages(rows: list[LanguageRow]) -> str:
+    lines = [f"{'lang':<6} {'crises':>6} {'recall':>7} {'others':>6} {'FP rate':>8}"]
+    for r in rows:
+        lines.append(
+            f"{r.lang:<6} {r.positives:6d} {r.recall:7.3f} {r.negatives:6d} {r.false_positive_rate:8.3f}"
+        )
+    return "\n".join(lines)
+
+
+def profanity_check_row(examples: list[Example]) -> tuple[Row, float]:
+    """alt-profanity-check's "abusive" figures on the same examples, and its mean µs per message
+    (one call per message, as the bot would make). Raises ImportError with advice if not installed."""
+    try:
+        from profanity_check import predict  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError as exc:
+        raise ImportError(
+            "alt-profanity-check is not installed; it is only a yardstick, not a dependency. "
+            "Install it into this environment to compare: pip install alt-profanity-check"
+        ) from exc
+    predict(["warm up"])
+    tp = fp = fn = 0
+    elapsed = 0.0
+    for ex in examples:
+        t0 = time.perf_counter()
+        pred = bool(predict([ex.text])[0])
+        elapsed += time.perf_counter() - t0
+        tp += ex.abusive and pred
+        fp += pred and not ex.abusive
+        fn += ex.abusive and not pred
+    return Row("alt-profanity-check", tp, fp, fn), (elapsed / len(examples) * 1e6 if examples else 0.0)
+
+
 def format_rows(rows: list[Row]) -> str:
     lines = [f"{'category':<20} {'P':>6} {'R':>6} {'F1':>6} {'support':>8} {'tp':>5} {'fp':>5} {'fn':>5}"]
     for r in rows:
@@ -197,6 +275,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--timing", action="store_true", help="also print mean microseconds per message")
+    parser.add_argument(
+        "--compare-profanity-check",
+        action="store_true",
+        help="also score alt-profanity-check on the same examples (must be installed separately)",
+    )
     args = parser.parse_args(argv)
     examples = load(args.file)
     if args.convert:
@@ -209,6 +292,14 @@ def main(argv: list[str] | None = None) -> int:
             out.close()
         return 0
     rows, errors, micros = evaluate(examples)
+    languages = crisis_by_language(examples)
+    baseline: tuple[Row, float] | None = None
+    if args.compare_profanity_check:
+        try:
+            baseline = profanity_check_row(examples)
+        except ImportError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     if args.json:
         figures: dict[str, Any] = {
             r.name: {"precision": r.precision, "recall": r.recall, "f1": r.f1, "support": r.support}
@@ -217,12 +308,40 @@ def main(argv: list[str] | None = None) -> int:
         figures["examples"] = len(examples)
         if args.timing:
             figures["us_per_message"] = micros
+        if languages:
+            figures["crisis_by_language"] = {
+                r.lang: {
+                    "recall": r.recall,
+                    "false_positive_rate": r.false_positive_rate,
+                    "positives": r.positives,
+                    "negatives": r.negatives,
+                }
+                for r in languages
+            }
+        if baseline is not None:
+            other, other_micros = baseline
+            figures["alt-profanity-check"] = {
+                "precision": other.precision,
+                "recall": other.recall,
+                "f1": other.f1,
+                "support": other.support,
+                "us_per_message": other_micros,
+            }
         print(json.dumps(figures, indent=2))
     else:
         print(f"{len(examples)} examples from {args.file}")
         print(format_rows(rows))
         if args.timing:
             print(f"mean {micros:.1f} µs per message")
+        if languages:
+            print("crisis per language")
+            print(format_languages(languages))
+        if baseline is not None:
+            other, other_micros = baseline
+            ours = next(r for r in rows if r.name == "abusive")
+            print("side by side (abusive)")
+            print(format_rows([Row("threadkeeper", ours.tp, ours.fp, ours.fn), other]))
+            print(f"mean µs per message: threadkeeper {micros:.1f}, alt-profanity-check {other_micros:.1f}")
     for ex, got in errors[: args.errors]:
         gold = ex.category or ("abusive" if ex.abusive else "ok")
         print(f"[{ex.id}] gold={gold} got={got['category']} score={got['score']}: {ex.text[:160]!r}")

@@ -61,7 +61,7 @@ _EXPANSIONS = {
     "gtfo": "get the fuck out", "fk": "fuck", "fck": "fuck", "fuk": "fuck", "fuq": "fuck",
     "fking": "fucking", "fkn": "fucking", "fcking": "fucking", "fuking": "fucking",
     "yuo": "you", "yu": "you", "yoiu": "you", "phuck": "fuck", "phuk": "fuck", "fuc": "fuck",
-    "fucc": "fuck", "azz": "ass",
+    "fucc": "fuck", "azz": "ass", "shutup": "shut up", "urself": "yourself", "yourslef": "yourself",
     "gfy": "go fuck yourself", "foad": "fuck off and die", "smd": "suck my dick", "niqqa": "nigga",
     "niqqer": "nigger", "yoyr": "your", "yor": "your", "hows": "how is", "whos": "who is",
     "pls": "please", "plz": "please", "sry": "sorry", "thx": "thanks", "ty": "thank you",
@@ -86,6 +86,12 @@ _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 _SPACED = frozenset("abcdefghijklmnopqrstuvwxyz0134579@$")
 _MAX_JOIN = 40  # longest spaced-out word we try to segment
 _CACHE_LIMIT = 50_000
+_MIN_RUN_ON, _MAX_RUN_ON = 5, 24  # lengths of unknown words we try to split into run-together words
+# Glue that run-together abuse is made of ("youarestupid", "shutup", "diebot"); never split into
+# anything else, so ordinary unknown words stay whole.
+_JOIN_GLUE = """you your yourself u ur are r is am i a an so such the this that it my me up off shut go
+get die hate kill eat suck stupid dumb ugly fat useless bot bots robot machine ai eliza carbonbot
+really very total complete big little piece of what like such"""
 
 
 def _build_char_map() -> dict[int, str]:
@@ -163,8 +169,13 @@ class Normalizer:
         vocabulary: Iterable[str],
         maskable: Iterable[str] = (),
         squeezable: Iterable[str] = (),
+        joinable: Iterable[str] = (),
+        marked: Iterable[str] = (),
     ) -> None:
         self.vocabulary = frozenset(vocabulary) | frozenset(_EXPANSIONS)
+        self._marked = frozenset(marked)
+        self._joinable = frozenset(joinable) | self._marked
+        self._max_joinable = max((len(w) for w in self._joinable), default=1)
         self._max_word = max((len(w) for w in self.vocabulary), default=1)
         by_length: dict[int, list[str]] = {}
         for word in maskable:
@@ -231,7 +242,12 @@ class Normalizer:
         if chunk.isalpha() and chunk.isascii():
             if len(chunk) == 1:
                 return (), chunk
-            return tuple(self._expand(self._word(chunk))), None
+            word = self._word(chunk)
+            if self._joinable and _MIN_RUN_ON <= len(word) <= _MAX_RUN_ON and word not in self.vocabulary:
+                pieces = self._run_on(word)
+                if pieces:
+                    return tuple(e for w in pieces for e in self._expand(w)), None
+            return tuple(self._expand(word)), None
         if _MARKUP.match(chunk):
             return (), None
         stripped = chunk.strip(".,-_*~")
@@ -384,6 +400,35 @@ class Normalizer:
                     spans.append((lo, hi))
         pending.clear()
 
+    def _run_on(self, word: str) -> list[str] | None:
+        """`youarestupid`, `fuckyou`, `shutup`: an unknown word that splits into two to four pieces of
+        a small closed set (pronouns, glue words, insults, profanity), at least one of them marked
+        (abusive). Unknown words that do not split that way are left alone."""
+        n = len(word)
+        best: list[tuple[int, int] | None] = [None] * (n + 1)
+        best[0] = (0, 0)
+        for end in range(2, n + 1):
+            for start in range(max(0, end - self._max_joinable), end - 1):
+                prev = best[start]
+                if prev is None or word[start:end] not in self._joinable:
+                    continue
+                cand = (prev[0] + 1, start)
+                current = best[end]
+                if current is None or cand[0] < current[0]:
+                    best[end] = cand
+        last = best[n]
+        if last is None or not 2 <= last[0] <= 4:
+            return None
+        pieces: list[str] = []
+        end = n
+        while end > 0:
+            step = best[end]
+            assert step is not None
+            pieces.append(word[step[1] : end])
+            end = step[1]
+        pieces.reverse()
+        return pieces if any(p in self._marked for p in pieces) else None
+
     def _segment(self, joined: str) -> list[str]:
         """Split `ihateyou` into known words with as few pieces as possible; give up if impossible."""
         if self._known(joined) or len(joined) > _MAX_JOIN:
@@ -477,7 +522,15 @@ def default_normalizer() -> Normalizer:
     crisis = sorted(set(re.findall(r"[a-z]{2,}", phrases)))
     vocab = set(read_words("words.txt")) | set(terms) | set(crisis)
     maskable = [t for t in _lexicon_terms(lexicon.get("maskable", [])) if t.isalpha()]
-    return Normalizer(vocab, maskable=maskable, squeezable=[*terms, *crisis])
+    marked = [
+        t
+        for kind in ("insults_strong", "insults_targeted", "slurs", "profanity")
+        for t in _lexicon_terms(lexicon[kind])
+        if t.isalpha() and len(t) >= 3
+    ]
+    return Normalizer(
+        vocab, maskable=maskable, squeezable=[*terms, *crisis], joinable=_JOIN_GLUE.split(), marked=marked
+    )
 
 
 def normalize(text: str) -> Normalized:

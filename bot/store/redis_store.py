@@ -13,7 +13,7 @@ Key layout (P = platform, S = space, T = thread; the braces are Redis Cluster ha
     {prefix}:cfg:{P:S}             hash: admin overrides
     {prefix}:audit:{P:S}           stream: audit records; `...:seq` numbers the cases
     {prefix}:stats:{P:S}           hash: counters
-    {prefix}:outbox                stream + consumer group: durable actions
+    {prefix}:outbox:<P>            stream + consumer group: a platform's durable actions
     {prefix}:{P:S:T}:feedback:<u>  string: a member's feedback on the ending (once each)
     {prefix}:ref:{scope}:<name>    string: adapter bookkeeping (alert ids, "reported once" flags)
 """
@@ -147,8 +147,7 @@ class RedisStore:
         self._cmd = cast(Callable[..., Awaitable[Any]], client.execute_command)
         self.prefix = prefix
         self.where = where or describe_client(client)
-        self._outbox = f"{prefix}:outbox"
-        self._group_ready = False
+        self._groups_ready: set[str] = set()
         self.cfg = cfg
 
     @property
@@ -174,9 +173,9 @@ class RedisStore:
         """`{prefix}:kind:{P:S}`, kind "cfg", "audit" or "stats"."""
         return f"{self.prefix}:{kind}:{{{platform}:{space}}}"
 
-    @property
-    def outbox_key(self) -> str:
-        return self._outbox
+    def outbox_key(self, platform: str) -> str:
+        """Each platform has its own outbox: a Discord process never holds a Slack action."""
+        return f"{self.prefix}:outbox:{platform}"
 
     # --- plumbing ----------------------------------------------------------------------------
 
@@ -293,7 +292,7 @@ class RedisStore:
                 base + "log",
                 f"{base}seen:{c.message_id}",
                 base + "ended",
-                self._outbox,
+                self.outbox_key(key.platform),
                 audit_stream,
                 audit_seq,
                 self.space_key("stats", key.platform, key.space),
@@ -396,7 +395,7 @@ class RedisStore:
                 audit_stream,
                 audit_seq,
                 self.space_key("stats", key.platform, key.space),
-                self._outbox,
+                self.outbox_key(key.platform),
             ),
             (
                 self._ended_s,
@@ -515,32 +514,33 @@ class RedisStore:
 
     # --- outbox ------------------------------------------------------------------------------
 
-    async def _ensure_group(self) -> None:
+    async def _ensure_group(self, stream: str) -> None:
         """Create the relay's consumer group at the stream's start, so nothing committed is skipped."""
         try:
-            await self._cmd("XGROUP", "CREATE", self._outbox, OUTBOX_GROUP, "0", "MKSTREAM")
+            await self._cmd("XGROUP", "CREATE", stream, OUTBOX_GROUP, "0", "MKSTREAM")
         except rx.ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
-        self._group_ready = True
+        self._groups_ready.add(stream)
 
-    async def read_outbox(self, consumer: str, count: int = 50) -> list[OutboxEntry]:
-        """Entries idle longer than `outbox_claim_idle_seconds` in a crashed consumer's hands,
-        then new ones; each stays pending until `ack_outbox` (delivery is at least once)."""
+    async def read_outbox(self, platform: str, consumer: str, count: int = 50) -> list[OutboxEntry]:
+        """`platform`'s entries idle longer than `outbox_claim_idle_seconds` in a crashed
+        consumer's hands, then new ones; each stays pending until `ack_outbox` (at least once)."""
         if count <= 0:
             return []
+        stream = self.outbox_key(platform)
         args = (OUTBOX_GROUP, consumer, self.cfg.outbox_claim_idle_seconds * 1000, count)
         with self._failures("read the outbox"):
-            if not self._group_ready:
-                await self._ensure_group()
+            if stream not in self._groups_ready:
+                await self._ensure_group(stream)
             try:
-                raw = await self._eval_raw("outbox_read", (self._outbox,), args)
+                raw = await self._eval_raw("outbox_read", (stream,), args)
             except rx.ResponseError as exc:
                 if "NOGROUP" not in str(exc):
                     raise
                 logger.info("outbox consumer group missing on %s; creating it again", self.where)
-                await self._ensure_group()
-                raw = await self._eval_raw("outbox_read", (self._outbox,), args)
+                await self._ensure_group(stream)
+                raw = await self._eval_raw("outbox_read", (stream,), args)
         out: list[OutboxEntry] = []
         for entry_id, deliveries, flat in raw:
             fields = codec.pairs(flat)
@@ -548,18 +548,17 @@ class RedisStore:
                 item = codec.decode_routed(fields["r"])
             except (KeyError, ValueError, TypeError):
                 logger.error("outbox entry %s cannot be decoded and is dropped: %r", entry_id, fields)
-                await self.ack_outbox([entry_id])
+                await self.ack_outbox(platform, [entry_id])
                 continue
             out.append(OutboxEntry(entry_id, item, int(deliveries)))
         return out
 
-    async def ack_outbox(self, ids: Sequence[str]) -> None:
-        """Acknowledge and delete delivered entries."""
+    async def ack_outbox(self, platform: str, ids: Sequence[str]) -> None:
+        """Acknowledge and delete delivered entries of `platform`'s outbox."""
+        stream = self.outbox_key(platform)
         for start in range(0, len(ids), _ACK_CHUNK):
             chunk = ids[start : start + _ACK_CHUNK]
-            await self._eval(
-                "outbox_ack", (self._outbox,), (OUTBOX_GROUP, *chunk), "acknowledge outbox entries"
-            )
+            await self._eval("outbox_ack", (stream,), (OUTBOX_GROUP, *chunk), "acknowledge outbox entries")
 
     async def close(self) -> None:
         with self._failures("close the connection"):

@@ -38,7 +38,9 @@ async def runtime(fake: FakeAnthropic) -> AsyncIterator[tuple[Runtime, Recording
     app = quick(load_app_config())
     sink, clock = RecordingSink(), SimClock()
     settings = Settings(redis_url=None, anthropic_api_key="test-key", anthropic_base_url=fake.url)
-    built = await build_runtime(app, settings, sink, brain="anthropic", consumer="eval", clock=clock)
+    built = await build_runtime(
+        app, settings, sink, platform="eval", brain="anthropic", consumer="eval", clock=clock
+    )
     assert isinstance(built.engine.brain, AnthropicBrain)
     try:
         yield built, sink, clock

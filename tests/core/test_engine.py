@@ -259,11 +259,11 @@ async def test_escalation_survives_a_failed_delivery(store: RedisStore, app: App
     engine = make_engine(store, fast_claim)
     await engine.handle(msg("CRISIS now", 1))
     sink = FlakySink(failures=1)
-    relay = OutboxRelay(store, sink, "worker-a")
+    relay = OutboxRelay(store, sink, "worker-a", platform="test")
     assert await relay.drain() == 0
     assert sink.delivered == []
     await asyncio.sleep(1.2)
-    other = OutboxRelay(store, sink, "worker-b")
+    other = OutboxRelay(store, sink, "worker-b", platform="test")
     assert await other.drain() == 1
     assert isinstance(sink.delivered[0].action, Escalate)
     assert sink.delivered[0].channel_id == "c1"

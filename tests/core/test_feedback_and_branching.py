@@ -42,7 +42,7 @@ async def test_not_fair_goes_to_moderators_once_with_the_transcript(store: Redis
     assert await feedback.give(KEY, Author("u2", "Vic"), fair=True) == texts.feedback_fair
     stats = await store.stats("test", "s1")
     assert stats["disputed_endings"] == 1 and stats["fair_endings"] == 1
-    entries = await store.read_outbox("mods")
+    entries = await store.read_outbox("test", "mods")
     disputes = [e.item.action for e in entries if isinstance(e.item.action, Dispute)]
     assert len(disputes) == 1
     assert disputes[0].reason == "insults aimed at me"

@@ -138,7 +138,7 @@ class Harness:
         if settings:
             await configure(store, self.fake.guild_id, **settings)
         sink = DiscordSink()
-        relay = OutboxRelay(store, sink, "discord-test", poll_seconds=0.2)
+        relay = OutboxRelay(store, sink, "discord-test", poll_seconds=0.2, platform="discord")
         engine = Engine(store, brain or OfflineBrain(), LocalSafetyNet(), APP, on_queued=relay.kick)
         runtime = Runtime(APP, store, engine, relay, "test store")
         bot = ThreadkeeperBot(runtime, sink, guild_ready_timeout=0.05)

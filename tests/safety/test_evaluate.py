@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
+import types
 from pathlib import Path
 
 import pytest
 
-from bot.safety.evaluate import Row, convabuse_examples, evaluate, main, parse_example, read_jsonl
+from bot.safety.evaluate import (
+    LanguageRow,
+    Row,
+    convabuse_examples,
+    crisis_by_language,
+    evaluate,
+    main,
+    parse_example,
+    read_jsonl,
+)
 
 LEVELS = ("1", "0", "-1", "-2", "-3")
 
@@ -95,3 +106,59 @@ def test_main_prints_figures_and_converts(tmp_path: Path, capsys: pytest.Capture
     ]
     assert main([str(out), "--errors", "5", "--timing"]) == 0
     assert "abusive" in capsys.readouterr().out
+
+
+def test_lines_with_a_language_get_crisis_figures_per_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "crisis.jsonl"
+    lines = [
+        {"id": "1", "lang": "en", "text": "I want to die", "label": "self_harm_risk"},
+        {"id": "2", "lang": "en", "text": "how do I kill a python process", "label": "ok"},
+        {"id": "3", "lang": "es", "text": "quiero morirme", "label": "self_harm_risk"},
+        {"id": "4", "lang": "es", "text": "me muero de risa", "label": "ok"},
+        {"id": "5", "text": "no language here", "label": "ok"},
+    ]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    rows = {r.lang: r for r in crisis_by_language(read_jsonl(path))}
+    assert set(rows) == {"en", "es"}
+    assert rows["en"].positives == 1 and rows["en"].negatives == 1
+    assert rows["en"].recall == 1.0 and rows["en"].false_positive_rate == 0.0
+    assert LanguageRow("xx", 0, 0, 0, 0).recall == 0.0
+    assert main([str(path)]) == 0
+    assert "crisis per language" in capsys.readouterr().out
+    assert main([str(path), "--json"]) == 0
+    assert set(json.loads(capsys.readouterr().out)["crisis_by_language"]) == {"en", "es"}
+
+
+def test_the_heldout_crisis_set_covers_five_languages_with_hard_negatives() -> None:
+    examples = read_jsonl(Path(__file__).parent / "data" / "crisis_heldout.jsonl")
+    rows = {r.lang: r for r in crisis_by_language(examples)}
+    assert set(rows) == {"en", "es", "pt", "fr", "de"}
+    assert all(r.positives >= 10 and r.negatives >= 10 for r in rows.values())
+
+
+def test_comparison_explains_when_alt_profanity_check_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "profanity_check", None)  # makes the import fail
+    path = tmp_path / "x.jsonl"
+    path.write_text(json.dumps({"text": "you idiot", "abusive": True}) + "\n", encoding="utf-8")
+    assert main([str(path), "--compare-profanity-check"]) == 2
+    assert "pip install alt-profanity-check" in capsys.readouterr().err
+
+
+def test_comparison_prints_both_side_by_side(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = types.ModuleType("profanity_check")
+    fake.predict = lambda texts: [int("idiot" in t) for t in texts]  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "profanity_check", fake)
+    path = tmp_path / "x.jsonl"
+    lines = [{"text": "you idiot", "abusive": True}, {"text": "hello", "abusive": False}]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    assert main([str(path), "--compare-profanity-check"]) == 0
+    out = capsys.readouterr().out
+    assert "alt-profanity-check" in out and "threadkeeper" in out
+    assert main([str(path), "--compare-profanity-check", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["alt-profanity-check"]["f1"] == 1.0

@@ -81,14 +81,14 @@ async def test_outbox_and_overrides_on_the_embedded_store(embedded: RedisStore) 
     commit = next_turn(begun, "m2", "tok")
     assert await embedded.commit(replace(commit, outbox=(end,)))
 
-    held = await embedded.read_outbox("a")
+    held = await embedded.read_outbox("console", "a")
     assert [e.item for e in held] == [ESCALATE, end]
     await asyncio.sleep(1.2)
-    taken = await embedded.read_outbox("b")
+    taken = await embedded.read_outbox("console", "b")
     assert [(e.item, e.deliveries) for e in taken] == [(ESCALATE, 2), (end, 2)]
-    await embedded.ack_outbox([e.id for e in taken])
+    await embedded.ack_outbox("console", [e.id for e in taken])
     await asyncio.sleep(1.2)
-    assert await embedded.read_outbox("a") == []
+    assert await embedded.read_outbox("console", "a") == []
 
     record = AuditRecord("config_set", "", "admin", Actor.ADMIN, "", 3.0)
     await embedded.set_override("console", "local", "ending_enabled", "false", record)

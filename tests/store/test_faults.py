@@ -111,7 +111,7 @@ async def test_a_redis_restart_in_the_middle_of_a_conversation(
     assert len(after.log) == 8
     assert (await store.stats("discord", "g1")) == {"messages": 4}
     assert [r.case for r in await store.audit("discord", "g1")] == [4, 3, 2, 1]
-    assert len(await store.read_outbox("relay")) == 4
+    assert len(await store.read_outbox("discord", "relay")) == 4
 
 
 async def test_lost_scripts_are_loaded_again_transparently(store: RedisStore, redis_url: str) -> None:
@@ -150,8 +150,8 @@ async def test_redis_down_is_store_unavailable_and_recovers(
         store.audit("discord", "g1"),
         store.stats("discord", "g1"),
         store.add_stats("discord", "g1", {"messages": 1}),
-        store.read_outbox("relay"),
-        store.ack_outbox(["1-0"]),
+        store.read_outbox("discord", "relay"),
+        store.ack_outbox("discord", ["1-0"]),
     ]
     for call in calls:
         with pytest.raises(StoreUnavailable) as caught:

@@ -47,7 +47,7 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
     sink = DiscordSink()
     # Discord needs a real Redis: `require_redis` turns a missing or silent one into StoreUnavailable.
     runtime = await build_runtime(
-        app, settings, sink, brain=brain, require_redis=True, consumer=consumer_name()
+        app, settings, sink, platform="discord", brain=brain, require_redis=True, consumer=consumer_name()
     )
     sync = CommandSync(enabled=not args.no_sync, guild_id=args.sync_guild)
     bot = ThreadkeeperBot(runtime, sink, sync=sync)

@@ -1,0 +1,1 @@
+"""Block Kit builders: what members and moderators see. Pure functions, no Slack calls."""
