@@ -19,3 +19,8 @@ class ModelUnavailable(ThreadkeeperError):
 
 class ScenarioError(ThreadkeeperError):
     """A scenario file cannot be read or does not follow the format."""
+
+
+class DeliveryDeferred(ThreadkeeperError):
+    """A durable action cannot be delivered yet (no moderator channel, a missing permission, the
+    client not connected); the outbox keeps it and the relay tries again later."""

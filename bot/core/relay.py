@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 
-from bot.core.errors import StoreUnavailable
+from bot.core.errors import DeliveryDeferred, StoreUnavailable
 from bot.core.ports import ActionSink, Store
 
 log = logging.getLogger("threadkeeper.relay")
@@ -43,6 +43,12 @@ class OutboxRelay:
             for entry in entries:
                 try:
                     await self.sink.perform(entry.item)
+                except DeliveryDeferred as why:
+                    log.warning(
+                        "outbox_delivery_deferred",
+                        extra={"entry": entry.id, "conversation": entry.item.key.tag, "reason": str(why)},
+                    )
+                    continue
                 except Exception:
                     log.exception(
                         "outbox_delivery_failed",

@@ -27,7 +27,7 @@ from bot.core.domain import (
     Turn,
 )
 from bot.core.engine import Engine
-from bot.core.errors import ModelUnavailable
+from bot.core.errors import DeliveryDeferred, ModelUnavailable
 from bot.core.ports import BrainRequest, Routed
 from bot.core.relay import OutboxRelay
 from bot.store import RedisStore
@@ -285,3 +285,27 @@ async def test_confirm_and_keep_talking_buttons(store: RedisStore, app: AppConfi
     assert brain.requests == []
     transcript = await store.transcript(ThreadKey("test", "s1", "t1"))
     assert transcript[-2].text == "[pressed confirm_end]"
+
+
+class DeferringSink:
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def perform(self, routed: Routed) -> None:
+        self.attempts += 1
+        raise DeliveryDeferred("no moderator channel is set")
+
+
+async def test_a_deferred_delivery_is_a_warning_and_stays_queued(
+    store: RedisStore, app: AppConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = make_engine(store, app)
+    await engine.handle(msg("CRISIS now", 1))
+    relay = OutboxRelay(store, DeferringSink(), "worker-a", platform="test")
+    with caplog.at_level("WARNING", logger="threadkeeper.relay"):
+        assert await relay.drain() == 0
+    [record] = [r for r in caplog.records if r.name == "threadkeeper.relay"]
+    assert record.levelname == "WARNING" and record.getMessage() == "outbox_delivery_deferred"
+    assert record.exc_info is None
+    pending = await store._client.xpending(store.outbox_key("test"), "relay")
+    assert pending["pending"] == 1

@@ -15,7 +15,7 @@ import discord
 from bot.core.actions import Dispute, End, Escalate, UpdateEscalation
 from bot.core.config import SpaceConfig
 from bot.core.domain import Actor, ThreadKey
-from bot.core.errors import StoreUnavailable, ThreadkeeperError
+from bot.core.errors import DeliveryDeferred, StoreUnavailable
 from bot.core.ports import Routed, Store
 from bot.platforms.discord import permissions, render
 from bot.platforms.discord.render import snowflake
@@ -36,10 +36,6 @@ NO_MODERATOR_CHANNEL = (
 )
 
 
-class NotDeliverable(ThreadkeeperError):
-    """This process cannot perform the action now; the outbox keeps it for a later attempt."""
-
-
 class DiscordSink:
     """The outbox relay's `ActionSink` for Discord; performs through the client it is bound to."""
 
@@ -52,9 +48,9 @@ class DiscordSink:
     async def perform(self, routed: Routed) -> None:
         bot = self._bot
         if bot is None:
-            raise NotDeliverable("the Discord client is not running yet")
+            raise DeliveryDeferred("the Discord client is not running yet")
         if routed.key.platform != PLATFORM:
-            raise NotDeliverable(f"a {routed.key.platform} action is not for the Discord adapter")
+            raise DeliveryDeferred(f"a {routed.key.platform} action is not for the Discord adapter")
         action = routed.action
         if isinstance(action, End):
             await _Closing(bot, routed.key).close(routed, action)
@@ -263,4 +259,4 @@ class _Alerts(_Step):
                 )
             except discord.NotFound:
                 log.warning("moderator_channel_gone", extra={"platform": PLATFORM, "channel": target})
-        raise NotDeliverable(f"no moderator channel of server {self.guild_id} accepted the alert")
+        raise DeliveryDeferred(f"no moderator channel of server {self.guild_id} accepted the alert")

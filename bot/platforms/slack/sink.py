@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.actions import Dispute, End, Escalate, UpdateEscalation
 from bot.core.config import SpaceConfig
-from bot.core.errors import StoreUnavailable
+from bot.core.errors import DeliveryDeferred, StoreUnavailable
 from bot.core.ports import Routed, Store
 from bot.core.spaces import SpaceConfigs
 from bot.platforms.slack import alerts
@@ -36,10 +36,6 @@ SENT_SCOPE = "slack-sent"
 PENDING_SECONDS = 30
 SENT_KEEP_SECONDS = 30 * 86400
 GONE_ERRORS = frozenset({"message_not_found", "cant_update_message", "channel_not_found"})
-
-
-class DeliveryDeferred(Exception):
-    """Not deliverable now (no moderator channel, another delivery in progress); retried later."""
 
 
 class SlackSink:
