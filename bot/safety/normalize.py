@@ -529,7 +529,11 @@ def default_normalizer() -> Normalizer:
         if t.isalpha() and len(t) >= 3
     ]
     return Normalizer(
-        vocab, maskable=maskable, squeezable=[*terms, *crisis], joinable=_JOIN_GLUE.split(), marked=marked
+        vocab,
+        maskable=maskable,
+        squeezable=[*terms, *crisis],
+        joinable=[*_JOIN_GLUE.split(), *lexicon["bot_nouns"]],
+        marked=marked,
     )
 
 

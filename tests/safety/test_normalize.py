@@ -193,3 +193,23 @@ def read_data_lines() -> list[str]:
 
     path = Path(__file__).parent / "data" / "labelled.jsonl"
     return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("youarestupid", ("you", "are", "stupid")),
+        ("fuckyou", ("fuck", "you")),
+        ("stupidbot", ("stupid", "bot")),
+        ("shutup", ("shut", "up")),
+        ("assassin", ("assassin",)),
+        ("therapist", ("therapist",)),
+        ("scunthorpe", ("scunthorpe",)),
+        ("cockpit", ("cockpit",)),
+        ("youare", ("youare",)),  # no abusive piece: left alone
+    ],
+)
+def test_run_together_abuse_is_split_and_other_unknown_words_are_not(
+    text: str, tokens: tuple[str, ...]
+) -> None:
+    assert normalize(text).tokens == tokens

@@ -49,6 +49,8 @@ FIXED = [
     ("you have the brain of a goldfish", "harassment"),
     ("spread your legs for me", "harassment"),
     ("do want me to kick you?", "harassment"),
+    ("women belong in the kitchen", "harassment"),
+    ("talk sexy to me", "harassment"),
     ("i will kick you out of the server and then i will kill you", "harassment"),
     # not abuse: friendly profanity, quoting for help, counter-speech, discussion, fiction, debate
     ("this stupid bug ate my afternoon", "ok"),
@@ -67,6 +69,9 @@ FIXED = [
     ("i can delete you from the server if you want", "ok"),
     ("spread your legs shoulder width apart", "ok"),
     ("this vacuum sucks", "ok"),
+    ('is "women belong in the kitchen" a sexist phrase?', "ok"),
+    ("my dad always says women belong in the kitchen, how do I answer him?", "ok"),
+    ("can you make me a sandwich recipe with ham", "ok"),
     # crises
     ("I've decided I'm going to kill myself tonight", "self_harm_risk"),
     ("everyone would be better off without me", "self_harm_risk"),
