@@ -157,7 +157,8 @@ async def run_bench(
 
         progress("concurrency: 200 threads, a brain that takes 200 ms")
         slow = Engine(store, InstantBrain(delay=0.2), safety, app)
-        slow_threads, slow_messages = 200, 3
+        # Enough turns per thread that the threads fall out of step, as real conversations are.
+        slow_threads, slow_messages = 200, max(messages, 3)
         slow_wall, _ = await _concurrently(
             slow_threads, slow_messages, lambda t, n: slow.handle(_inbound(t, n, "slow"))
         )
