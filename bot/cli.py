@@ -113,8 +113,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await discord_platform.run(args, settings)
     if args.command == "slack":
         return await slack_platform.run(args, settings)
-    print(f"threadkeeper {args.command}: not implemented yet", file=sys.stderr)
-    return EXIT_USAGE
+    raise ConfigError(f"unknown command {args.command!r}; see threadkeeper --help")
 
 
 async def _console(args: argparse.Namespace, settings: Settings) -> int:
