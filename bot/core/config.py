@@ -65,6 +65,7 @@ class Texts(_Strict):
     thread_ended: Text
     reopened: Text
     keep_talking: Text
+    alert_not_allowed: Text
     branched: Text
     feedback_fair: Text
     feedback_disputed: Text

@@ -53,8 +53,11 @@ async def test_crisis_alert_pings_the_group_once_and_later_signals_update_it(sla
 async def test_acknowledge_and_claim_are_audited_and_shown(slack: SlackHarness) -> None:
     await slack.with_moderators()
     slack.fake.add_user("UMOD2", "max")
+    slack.fake.groups[GROUP].append("UMOD2")
     root = await slack.mention(CRISIS)
     alert = copy.deepcopy(slack.moderators()[0])
+    refused = await slack.press(alert, "tk_alert_claim", user="U2")  # in the channel, not a moderator
+    assert refused is not None and refused["text"] == load_app_config().space.texts.alert_not_allowed
     answer = await slack.press(alert, "tk_alert_ack", user="UMOD")
     assert answer is not None and "you acknowledged this alert" in answer["text"]
     await slack.press(alert, "tk_alert_claim", user="UMOD2")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING
 
 import discord
 
-from bot.core.domain import Actor
+from bot.core.alerts import AlertDesk, AlertVerb
 from bot.core.errors import StoreUnavailable
-from bot.core.ports import AuditRecord
 from bot.platforms.discord import render, translate
 from bot.platforms.discord.translate import PLATFORM
 
@@ -21,7 +19,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("threadkeeper.discord.moderation")
 
-_VERBS = {"ack": ("acknowledge", "acknowledged"), "claim": ("claim", "claimed")}
+_VERBS: dict[str, AlertVerb] = {"ack": "acknowledge", "claim": "claim"}
 
 
 class ModeratorDesk:
@@ -41,33 +39,20 @@ class ModeratorDesk:
                 self.bot.runtime.app.space.texts.store_unavailable, ephemeral=True
             )
             return
-        # The moderator channel is normally private; with a moderator role set, it is the one that counts.
-        allowed = (
-            render.snowflake(cfg.moderator_role) is None
-            or translate.is_moderator(user, cfg)
-            or translate.is_admin(interaction)
-        )
-        if not allowed:
-            await interaction.response.send_message(
-                "Only moderators can acknowledge or claim alerts.", ephemeral=True
-            )
-            return
-        action, done = _VERBS[verb]
+        verb_name = _VERBS[verb]
         what = f"escalation (episode {case[1:]})" if case.startswith("e") else "disputed ending"
-        record = AuditRecord(
-            action=action,
-            thread=str(thread_id),
-            user=str(user.id),
-            actor=Actor.MODERATOR,
-            reason=f"{what} {done} by {user.display_name}",
-            time=time.time(),
-        )
+        desk = AlertDesk(self.bot.runtime.store)
         try:
-            case_number = await self.bot.runtime.store.add_audit(PLATFORM, str(guild_id), record)
+            case_number = await desk.handle(
+                translate.caller(interaction, cfg), cfg, str(thread_id), verb_name, what
+            )
         except StoreUnavailable:
             await interaction.response.send_message(
                 self.bot.runtime.app.space.texts.store_unavailable, ephemeral=True
             )
+            return
+        if case_number is None:
+            await interaction.response.send_message(cfg.texts.alert_not_allowed, ephemeral=True)
             return
         log.info(
             "alert_handled",
@@ -75,7 +60,7 @@ class ModeratorDesk:
                 "platform": PLATFORM,
                 "space": guild_id,
                 "thread_id": thread_id,
-                "action": action,
+                "action": verb_name,
                 "case": case_number,
             },
         )

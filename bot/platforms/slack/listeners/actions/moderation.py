@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.core.admin import Reopen
-from bot.core.domain import Actor, ThreadKey
-from bot.core.ports import AuditRecord
+from bot.core.alerts import DONE, AlertDesk, AlertVerb
+from bot.core.domain import ThreadKey
 from bot.platforms.slack import alerts
 from bot.platforms.slack.blocks import alerts as alert_views
 from bot.platforms.slack.blocks.thread import Message, context, settled
@@ -22,11 +21,8 @@ from bot.platforms.slack.text import neutralise
 
 log = logging.getLogger("threadkeeper.slack")
 
-Verb = Literal["acknowledge", "claim"]
-DONE = {"acknowledge": "acknowledged", "claim": "claimed"}
 
-
-def alert_handler(deps: SlackDeps, verb: Verb) -> Callable[..., Awaitable[None]]:
+def alert_handler(deps: SlackDeps, verb: AlertVerb) -> Callable[..., Awaitable[None]]:
     async def handle_alert_button(body: dict[str, Any], respond: AsyncRespond) -> None:
         press = Press.of(body)
         parsed = alert_views.parse_alert_value(press.value) if press else None
@@ -35,10 +31,16 @@ def alert_handler(deps: SlackDeps, verb: Verb) -> Callable[..., Awaitable[None]]
         thread, episode = parsed
         async with deps.work.track():
             try:
+                caller = await deps.caller(press.team, press.user)
+                cfg = await deps.space(press.team)
+                what = f"escalation (episode {episode})"
+                case = await AlertDesk(deps.store).handle(caller, cfg, thread, verb, what)
+                if case is None:
+                    await respond(
+                        text=cfg.texts.alert_not_allowed, response_type="ephemeral", replace_original=False
+                    )
+                    return
                 person = await deps.people.get(press.team, press.user)
-                reason = f"episode {episode} alert {DONE[verb]} by {person.name}"
-                record = AuditRecord(verb, thread, press.user, Actor.MODERATOR, reason, time.time())
-                case = await deps.store.add_audit(PLATFORM, press.team, record)
                 key = ThreadKey(PLATFORM, press.team, thread)
                 state = await alerts.load(deps.store, key, episode)
                 if state is not None:
