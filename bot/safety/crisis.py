@@ -159,10 +159,11 @@ class CrisisDetector:
             if len(findings) >= _MAX_FINDINGS:
                 break
             rule = self._rules[index]
-            if any(ctx.has(cue) for cue in rule.unless):
-                continue
             for n, m in enumerate(rule.regex.finditer(text)):
                 if n == _MAX_HITS:
+                    break
+                # cancelling cues are searched only once the rule has matched: most rules never do
+                if n == 0 and any(ctx.has(cue) for cue in rule.unless):
                     break
                 found = self._judge(rule, m, ctx)
                 if found is not None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from bot.core.domain import Category, CrisisSignal, Severity
@@ -212,3 +215,153 @@ def test_crisis_in_a_long_message_is_found() -> None:
     text = "blah " * 5000 + "I want to die tonight " + "blah " * 5000
     found = crisis(text)
     assert found is not None and found.severity == HIGH
+
+
+# --- indirect and euphemistic phrasing, in every language -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "severity"),
+    [
+        # English: farewells, possessions, means at hand, burden, cutting, threats without a subject
+        ("goodbye everyone, thanks for everything", SELF, HIGH),
+        ("giving my guitar and my games away to my friends, won't need them where I'm going", SELF, HIGH),
+        ("please take care of my dog when I'm gone", SELF, MEDIUM),
+        ("I just want to go to sleep and never wake up", SELF, MEDIUM),
+        ("I've got a bottle of pills saved up in my drawer", SELF, HIGH),
+        ("I'm ending it tonight", SELF, HIGH),
+        ("I'm a burden to everyone around me", SELF, MEDIUM),
+        ("I started cutting again", SELF, MEDIUM),
+        ("everyone would be happier if I was gone", SELF, MEDIUM),
+        ("bringing a gun to school monday", OTHERS, HIGH),
+        ("gonna shoot my ex tonight", OTHERS, HIGH),
+        # Spanish
+        ("adiós a todos, gracias por todo", SELF, HIGH),
+        ("estoy regalando mis cosas", SELF, MEDIUM),
+        ("quiero dormir y no despertar nunca", SELF, MEDIUM),
+        ("tengo un montón de pastillas guardadas", SELF, HIGH),
+        ("esta noche termino con todo", SELF, HIGH),
+        ("soy una carga para mi familia", SELF, MEDIUM),
+        ("me volví a cortar anoche", SELF, MEDIUM),
+        ("mañana lo mato", OTHERS, HIGH),
+        ("voy a llevar una pistola al colegio el lunes", OTHERS, HIGH),
+        # Portuguese
+        ("adeus a todos, obrigado por tudo", SELF, HIGH),
+        ("estou doando minhas coisas", SELF, MEDIUM),
+        ("quero dormir e nunca mais acordar", SELF, MEDIUM),
+        ("logo não vou estar mais aqui", SELF, MEDIUM),
+        ("voltei a me cortar", SELF, MEDIUM),
+        ("sou um peso para todo mundo", SELF, MEDIUM),
+        ("amanhã eu mato meu chefe", OTHERS, HIGH),
+        ("vou levar uma arma pra escola segunda", OTHERS, HIGH),
+        # French
+        ("adieu à tous, merci pour tout", SELF, HIGH),
+        ("je donne toutes mes affaires", SELF, MEDIUM),
+        ("je ne serai plus là bientôt", SELF, HIGH),
+        ("je veux dormir et ne jamais me réveiller", SELF, MEDIUM),
+        ("ce soir j'en finis", SELF, HIGH),
+        ("je suis un fardeau pour ma famille", SELF, MEDIUM),
+        ("je vais le planter ce soir", OTHERS, HIGH),
+        ("demain je tue mon patron", OTHERS, HIGH),
+        ("je vais amener un flingue au lycée lundi", OTHERS, HIGH),
+        # German
+        ("lebt wohl alle, danke für alles", SELF, HIGH),
+        ("ich verschenke meine Sachen", SELF, MEDIUM),
+        ("ich werde nicht mehr lange da sein", SELF, MEDIUM),
+        ("ich will einschlafen und nie wieder aufwachen", SELF, MEDIUM),
+        ("ich habe mich wieder geritzt", SELF, MEDIUM),
+        ("ich sehe keinen Sinn mehr im Leben", SELF, MEDIUM),
+        ("ich bring ihn morgen um", OTHERS, HIGH),
+        ("ich werde meinen Stiefvater heute Nacht erschießen", OTHERS, HIGH),
+        ("ich nehme am Montag eine Waffe mit in die Schule", OTHERS, HIGH),
+        # "better if I were dead" and a last night, in every language
+        ("it would be better if I was gone", SELF, MEDIUM),
+        ("mejor me muero", SELF, MEDIUM),
+        ("melhor eu morrer", SELF, MEDIUM),
+        ("il vaudrait mieux que je meure", SELF, MEDIUM),
+        ("es wäre besser, wenn ich tot wäre", SELF, MEDIUM),
+        ("das ist meine letzte Nacht", SELF, MEDIUM),
+        ("heute Abend stech ich den Typen ab", OTHERS, HIGH),
+    ],
+)
+def test_indirect_phrasing_is_caught(text: str, category: Category, severity: Severity) -> None:
+    found = crisis(text)
+    assert found is not None, text
+    assert (found.category, found.severity) == (category, severity), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # English
+        "goodbye everyone, I'm logging off, see you tomorrow",
+        "bye everyone, thanks for everything, see you at the next meetup",
+        "I won't be here next week, I'm on vacation",
+        "I gave my old laptop away",
+        "I'm ending it with my boyfriend tonight",
+        "the movie ends with the hero saying goodbye forever",
+        "no point anymore, the game is over lol",
+        "I have a rifle at home for hunting",
+        # Spanish
+        "me muero de risa",
+        "me corto el pelo mañana",
+        "regalo mis libros porque me mudo",
+        "adiós a todos, me voy de vacaciones",
+        "en el juego voy a matar al jefe final mañana",
+        "hace años me cortaba, pero ahora estoy bien",
+        "te mato si no vienes",
+        # Portuguese
+        "essa prova está me matando",
+        "vou matar aula amanhã",
+        "vou matar a saudade da minha família",
+        "estou doando minhas roupas porque vou me mudar",
+        "no meu livro o vilão mata o chefe",
+        "anos atrás eu queria morrer, agora estou bem",
+        # French
+        "je tue le temps en jouant aux cartes",
+        "je vais planter des tomates ce week-end",
+        "dans le jeu je vais tuer le boss demain",
+        "je ne serai plus là demain, je suis en congé",
+        "dans mon roman le héros dit adieu à tous",
+        "il y a des années je voulais mourir, maintenant je vais bien",
+        # German
+        "ich mache Schluss für heute, bis morgen",
+        "ich mache mit ihm Schluss",
+        "im Spiel bring ich morgen den Endboss um",
+        "ich verschenke meine Bücher, weil ich umziehe",
+        "vor Jahren habe ich mich geritzt, heute geht es mir gut",
+        "ich habe meine Sachen gepackt",
+        "kill den Prozess auf dem Server",
+        "ich bringe meinen Hund um 8 zum Tierarzt",
+        "this is my last night in Paris",
+        "mejor me muero de hambre que comer eso",
+        "je vais tirer sur la corde",
+    ],
+)
+def test_indirect_lookalikes_raise_nothing(text: str) -> None:
+    assert crisis(text) is None, text
+
+
+_DEV = Path(__file__).parent / "data" / "crisis_dev.jsonl"
+_LABELS = {"self_harm_risk": SELF, "violence_risk": OTHERS}
+
+
+def test_recall_on_the_development_set_does_not_regress() -> None:
+    """Final figures when the set was written: recall 1.00 and no false positives in every language.
+    The margins leave room for deliberate trade-offs, not for silent losses."""
+    hits: dict[str, list[int]] = {}
+    false_alarms: dict[str, list[int]] = {}
+    for line in _DEV.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        found = crisis(row["text"])
+        expected = _LABELS.get(row["label"])
+        if expected is None:
+            false_alarms.setdefault(row["lang"], []).append(found is not None)
+        else:
+            hits.setdefault(row["lang"], []).append(found is not None and found.category is expected)
+    assert set(hits) == {"en", "es", "pt", "fr", "de"}
+    total = [h for per_lang in hits.values() for h in per_lang]
+    assert sum(total) / len(total) >= 0.97
+    for lang, got in hits.items():
+        assert sum(got) / len(got) >= 0.93, lang
+        assert sum(false_alarms[lang]) / len(false_alarms[lang]) <= 0.06, lang
