@@ -49,6 +49,7 @@ _MAX_HITS = 16  # per rule; one is enough to escalate, and these caps keep huge 
 _MAX_FINDINGS = 96
 _CLAUSE_BREAK = re.compile(r"(?:^|(?<= ))(?:[.!?;,\"]|but|however|although|though|yet)(?= |$)")
 _SENTENCE_BREAK = re.compile(r"(?:^|(?<= ))[.!?;](?= |$)")
+_TECH_REACH = 16  # characters after a threat in which a technical object makes it technical
 _PRONOUN_TARGET = re.compile(r"(?:him|her|them|it|everyone|everybody|them all|all of them)$")
 
 
@@ -192,8 +193,12 @@ class CrisisDetector:
         if kind == "violence":
             if ctx.has("game"):
                 return None
-            if ctx.has("tech") and _PRONOUN_TARGET.search(m.group()):
-                return None
+            if ctx.has("tech"):
+                # "kill them all" among processes, "matar el proceso", "tuer le processus"
+                _, c_hi = ctx.clause(start, end)
+                technical = ctx.within("tech", start, min(c_hi, end + _TECH_REACH))
+                if technical or _PRONOUN_TARGET.search(m.group()):
+                    return None
         if kind == "history":
             c_lo, c_hi = ctx.clause(start, end)
             if ctx.within("distant", c_lo, c_hi):

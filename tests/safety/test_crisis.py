@@ -365,3 +365,96 @@ def test_recall_on_the_development_set_does_not_regress() -> None:
     for lang, got in hits.items():
         assert sum(got) / len(got) >= 0.93, lang
         assert sum(false_alarms[lang]) / len(false_alarms[lang]) <= 0.06, lang
+
+
+# --- threats against other people: a target, a harm, and often a time or means ------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        # English: split verbs, slang, what will happen to someone, going armed, a parent's gun
+        ("gonna run my stepdad over when he gets home", HIGH),
+        ("ima end that dude after school", HIGH),
+        ("my boss is gonna bleed tomorrow", HIGH),
+        ("that guy won't see another day", MEDIUM),
+        ("i'm driving to her house tonight with my dad's gun", HIGH),
+        ("i took my dad's pistol, they'll see", HIGH),
+        # Spanish
+        ("voy a romperle la cara a mi padrastro esta noche", HIGH),
+        ("me la va a pagar, ya conseguí una pistola", HIGH),
+        ("voy a su casa con un machete", HIGH),
+        ("los voy a atropellar a todos a la salida", MEDIUM),
+        # Portuguese
+        ("vou acabar com aquela vadia amanhã", HIGH),
+        ("vou meter porrada nele depois da aula", HIGH),
+        ("peguei a arma do meu pai, vou tacar fogo no carro dele", HIGH),
+        ("vou lá na casa dela com o revólver do meu pai", MEDIUM),
+        # French
+        ("je vais lui faire la peau demain", HIGH),
+        ("j'y vais ce soir avec le fusil de mon père", HIGH),
+        ("je vais renverser mon ex avec ma voiture", MEDIUM),
+        ("elle va me le payer, j'ai déjà un couteau", HIGH),
+        # German
+        ("heute Nacht mach ich meinen Stiefvater kalt", HIGH),
+        ("ich werde ihn morgen überfahren", HIGH),
+        ("das werden die mir büßen", MEDIUM),
+        ("ich fahre mit einem Messer zu ihm", HIGH),
+    ],
+)
+def test_threats_against_others_are_caught(text: str, severity: Severity) -> None:
+    found = crisis(text)
+    assert found is not None, text
+    assert (found.category, found.severity) == (OTHERS, severity), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # English
+        "i'll end him in the next round lol",
+        "my boss is going to burn out soon",
+        "i've got a knife in my backpack for camping",
+        "kill the process tonight and shoot the photos tomorrow",
+        "i'm going to burn my ex's letters tonight",
+        "im gonna smoke my brother in fifa tonight",
+        # Spanish
+        "me lo voy a cargar en la espalda",
+        "ya tengo el cuchillo para cortar el pastel",
+        "voy a acabar con él en la partida de ajedrez",
+        "voy a matar el proceso del servidor",
+        # Portuguese
+        "vou quebrar a cara na prova amanhã",
+        "vou acabar com ele no jogo hoje",
+        # French
+        "il va me payer demain",
+        "j'ai déjà le couteau pour le gâteau",
+        "je vais tuer le processus sur le serveur",
+        # German
+        "ich fahre sie um acht zur Schule",
+        "ich zünde heute die Kerzen an",
+    ],
+)
+def test_threat_lookalikes_raise_nothing(text: str) -> None:
+    assert crisis(text) is None, text
+
+
+_VIOLENCE_DEV = Path(__file__).parent / "data" / "violence_dev.jsonl"
+
+
+def test_recall_on_the_violence_development_set_does_not_regress() -> None:
+    """Threats against others and their hard negatives, 20 per language. When written: recall went
+    from 0.33-0.50 to 1.00 in every language, with no false positives (two before, on technical talk)."""
+    hits: dict[str, list[bool]] = {}
+    false_alarms: dict[str, list[bool]] = {}
+    for line in _VIOLENCE_DEV.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        found = crisis(row["text"])
+        if row["label"] == "violence_risk":
+            hits.setdefault(row["lang"], []).append(found is not None and found.category is OTHERS)
+        else:
+            false_alarms.setdefault(row["lang"], []).append(found is not None)
+    assert set(hits) == set(false_alarms) == {"en", "es", "pt", "fr", "de"}
+    for lang, got in hits.items():
+        assert sum(got) / len(got) >= 0.9, lang
+        assert sum(false_alarms[lang]) / len(false_alarms[lang]) <= 0.125, lang
