@@ -86,10 +86,6 @@ class ThreadKey:
         """The Redis Cluster hash tag body shared by every key of this thread."""
         return f"{self.platform}:{self.space}:{self.thread}"
 
-    @property
-    def space_tag(self) -> str:
-        return f"{self.platform}:{self.space}"
-
 
 class Inbound(BaseModel):
     """A member's message as an adapter hands it to the engine."""

@@ -14,7 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core import policy
 from bot.core.actions import (
@@ -262,22 +262,19 @@ class Engine:
 
     def _without_store(self, msg: Inbound) -> Outcome:
         """The store is down: tell the member, and still get a crisis to a human."""
-        texts = self.config.space.texts
-        screening = self.safety.screen(msg.text)
-        crisis = screening.crisis
+        cfg = self.config.space
+        crisis = self.safety.screen(msg.text).crisis
         if crisis is None:
-            return Outcome(inline=(Notice(texts.store_unavailable, "store_unavailable"),))
-        care = texts.crisis_reply if crisis.category is Category.SELF_HARM_RISK else texts.violence_reply
-        alert = Escalate(
-            category=crisis.category,
-            severity=crisis.severity,
-            urgent=True,
-            excerpt=self._excerpt(msg.text),
-            user_id=msg.author_id,
-            user_name=msg.author_name,
-            episode=0,
+            return Outcome(inline=(Notice(cfg.texts.store_unavailable, "store_unavailable"),))
+        signal = Turn("", Assessment(crisis.category, crisis.severity, crisis.evidence))
+        author = Author(msg.author_id, msg.author_name)
+        decision = policy.decide(ThreadState(), signal, author, cfg, self.clock(), self._excerpt(msg.text))
+        # Without the store no episode can be counted and nobody can tell whether moderators were
+        # already alerted: the alert is urgent and carries episode 0 ("not counted").
+        actions = tuple(
+            replace(a, urgent=True, episode=0) if isinstance(a, Escalate) else a for a in decision.actions
         )
-        return Outcome(inline=(Reply(care, ReplyKind.CARE), alert))
+        return Outcome(inline=actions)
 
 
 def _with_safety_net(turn: Turn, screening: Screening, cfg: SpaceConfig) -> Turn:

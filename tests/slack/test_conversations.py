@@ -138,6 +138,23 @@ async def test_mention_starts_a_thread_conversation_and_replies_need_no_mention(
     assert transcript[0].author == "alice" and transcript[2].author == "bob"
 
 
+async def test_a_known_thread_is_not_looked_up_in_redis_again(slack: SlackHarness) -> None:
+    root = await slack.mention("hi, can you help me plan a picnic?")
+    store = slack.runtime.store
+    lookups: list[tuple[str, str]] = []
+    recall = store.recall
+
+    async def counting(scope: str, name: str) -> str | None:
+        lookups.append((scope, name))
+        return await recall(scope, name)
+
+    store.recall = counting  # type: ignore[method-assign]
+    await slack.say("it's for ten people", thread_ts=root, user="U2")
+    await slack.say("and a dog", thread_ts=root, user="U2")
+    assert len(slack.thread(root)) == 3
+    assert [scope for scope, _ in lookups if scope == "slack-conv"] == []
+
+
 async def test_ai_channel_relays_every_top_level_message(slack: SlackHarness) -> None:
     assert "AI channels: C0AI" in await slack.command("aichannel add <#C0AI|ai-chat>", user="UADMIN")
     root = await slack.say("what's a good book about rivers?", channel="C0AI")

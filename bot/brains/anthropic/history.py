@@ -48,10 +48,6 @@ class Window:
     pinned: tuple[str, ...] = ()
     start: int = 1
 
-    @property
-    def empty(self) -> bool:
-        return not self.lines and not self.pinned
-
 
 def estimate_tokens(text: str) -> int:
     """A deliberately rough count (UTF-8 bytes / 4, plus block overhead); no tokenizer at hand."""

@@ -59,6 +59,9 @@ class Conversations:
     async def is_open(self, team: str, channel: str, thread_ts: str) -> bool:
         """Whether the thread is one of the bot's conversations (ended or not)."""
         name = f"{team}:{thread_id(channel, thread_ts)}"
+        if name in self._recent:  # marks last as long as ended markers: no need to ask Redis again
+            self._seen(name)
+            return True
         found = await self.runtime.store.recall(MARK_SCOPE, name) is not None
         if found:
             self._seen(name)
