@@ -13,6 +13,10 @@ class Tracker:
         self._idle = asyncio.Event()
         self._idle.set()
 
+    @property
+    def running(self) -> int:
+        return self._running
+
     @contextlib.asynccontextmanager
     async def track(self) -> AsyncIterator[None]:
         self._running += 1
