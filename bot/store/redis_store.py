@@ -1,7 +1,8 @@
 """The Redis store: thread state, transcript, de-duplication, outbox, audit, stats and overrides.
 
-Begin and commit are one round trip each: Lua scripts loaded once and called by SHA (reloaded
-transparently when the server forgot them, e.g. after a restart). Every redis-py error leaves
+Begin and commit are one script call each: Lua scripts loaded once and called by SHA (reloaded
+transparently when the server forgot them, e.g. after a restart). Calls made by concurrent turns in
+the same event-loop turn travel together in one pipeline (`autopipeline`). Every redis-py error leaves
 this module as `StoreUnavailable` with a message naming the server and the operation.
 
 Key layout (P = platform, S = space, T = thread; the braces are Redis Cluster hash tags):
@@ -28,7 +29,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
 import redis.exceptions as rx
@@ -39,6 +40,7 @@ from bot.core.domain import LogEntry, Status, ThreadKey, ThreadState
 from bot.core.errors import StoreUnavailable
 from bot.core.ports import AuditRecord, Begun, Commit, OutboxEntry, Routed
 from bot.store import codec
+from bot.store.autopipeline import AutoPipeline
 
 if TYPE_CHECKING:
     from bot.core.ports import Store
@@ -144,7 +146,8 @@ class RedisStore:
         where: str | None = None,
     ) -> None:
         self._client = client
-        self._cmd = cast(Callable[..., Awaitable[Any]], client.execute_command)
+        # Concurrent turns share pipelines; see `autopipeline`.
+        self._cmd: Callable[..., Awaitable[Any]] = AutoPipeline(client)
         self.prefix = prefix
         self.where = where or describe_client(client)
         self._groups_ready: set[str] = set()
