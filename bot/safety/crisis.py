@@ -174,6 +174,19 @@ class CrisisDetector:
             return None
         return CrisisSignal(best.category, best.severity, norm.quote(best.start, best.end))
 
+    def explains_away(self, norm: Normalized, category: Category) -> bool:
+        """Whether the message's context accounts for crisis-like words that no pattern placed:
+        fiction or media, a game or a process (for threats), a past the writer has left, or
+        hyperbole without distress. Used to check the learned model, which sees words, not context."""
+        ctx = _Context(norm.text, self._cues)
+        if ctx.has("fiction") or (ctx.has("media") and not ctx.has("self_report")):
+            return True
+        if category is Category.VIOLENCE_RISK and (ctx.has("game") or ctx.has("tech")):
+            return True
+        if ctx.has("hyperbole") and not ctx.has("distress"):
+            return True
+        return ctx.has("distant") and not (ctx.has("present") or ctx.has("recent") or ctx.has("imminent"))
+
     def _judge(self, rule: _Rule, m: re.Match[str], ctx: _Context) -> _Finding | None:
         """The severity of one hit in its context, or None when the context explains it away."""
         start, end = m.start(), m.end()

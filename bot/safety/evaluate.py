@@ -45,6 +45,7 @@ class Example:
     category: str | None  # None when only abusive/not is known
     abusive: bool
     lang: str | None = None
+    kind: str | None = None  # e.g. "debate", "past", "fiction": hard negatives are reported per kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +94,14 @@ def parse_example(obj: dict[str, Any], default_id: str = "") -> Example:
     else:
         category = None
         abusive = bool(obj.get("abusive", abusive if "label" in obj else False))
-    lang = obj.get("lang")
+    lang, kind = obj.get("lang"), obj.get("kind")
     return Example(
-        str(obj.get("id", default_id)), str(obj["text"]), category, abusive, str(lang) if lang else None
+        str(obj.get("id", default_id)),
+        str(obj["text"]),
+        category,
+        abusive,
+        str(lang) if lang else None,
+        str(kind) if kind else None,
     )
 
 
@@ -223,6 +229,20 @@ def crisis_by_language(examples: Iterable[Example]) -> list[LanguageRow]:
     return [LanguageRow(lang, *c) for lang, c in sorted(counts.items())]
 
 
+def crisis_by_kind(examples: Iterable[Example]) -> dict[str, tuple[int, int]]:
+    """Per "kind" of line (crisis kinds and hard-negative kinds alike): (lines, flagged as crisis).
+    For a crisis kind the share flagged is recall; for any other it is the false-positive rate."""
+    counts: dict[str, list[int]] = {}
+    for ex in examples:
+        if ex.kind is None or ex.category is None:
+            continue
+        name = f"{'crisis' if Category(ex.category).is_crisis else 'ok'}/{ex.kind}"
+        c = counts.setdefault(name, [0, 0])
+        c[0] += 1
+        c[1] += assess(ex.text)["crisis"] is not None
+    return {name: (c[0], c[1]) for name, c in sorted(counts.items())}
+
+
 def format_languages(rows: list[LanguageRow]) -> str:
     lines = [f"{'lang':<6} {'crises':>6} {'recall':>7} {'others':>6} {'FP rate':>8}"]
     for r in rows:
@@ -293,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     rows, errors, micros = evaluate(examples)
     languages = crisis_by_language(examples)
+    kinds = crisis_by_kind(examples)
     baseline: tuple[Row, float] | None = None
     if args.compare_profanity_check:
         try:
@@ -318,6 +339,10 @@ def main(argv: list[str] | None = None) -> int:
                 }
                 for r in languages
             }
+        if kinds:
+            figures["crisis_flags_by_kind"] = {
+                name: {"lines": n, "flagged": k, "rate": k / n} for name, (n, k) in kinds.items()
+            }
         if baseline is not None:
             other, other_micros = baseline
             figures["alt-profanity-check"] = {
@@ -336,6 +361,10 @@ def main(argv: list[str] | None = None) -> int:
         if languages:
             print("crisis per language")
             print(format_languages(languages))
+        if kinds:
+            print("flagged as crisis per kind (recall for crisis/*, false positives for ok/*)")
+            for name, (n, k) in kinds.items():
+                print(f"  {name:<28} {k:4d}/{n:<4d} {k / n:6.3f}")
         if baseline is not None:
             other, other_micros = baseline
             ours = next(r for r in rows if r.name == "abusive")

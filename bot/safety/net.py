@@ -13,6 +13,8 @@ from typing import TypedDict
 from bot.core.domain import Category, Screening, Severity
 from bot.safety.abuse import AbuseClassifier, default_classifier
 from bot.safety.crisis import CrisisDetector, default_detector
+from bot.safety.learned import LearnedCrisis, default_learned_crisis
+from bot.safety.linear import features
 from bot.safety.normalize import Normalizer, default_normalizer
 
 # How sure a crisis signal of each severity is, on the same 0..1 scale as abuse scores.
@@ -29,26 +31,36 @@ class Assessment(TypedDict):
 
 
 class LocalSafetyNet:
-    """Implements `bot.core.ports.SafetyNet` with the shipped lexicons; pure, local and fast.
+    """Implements `bot.core.ports.SafetyNet` with the shipped lexicons and crisis model; pure, local
+    and fast.
 
-    The parts can be swapped (other lexicons, a fresh normaliser); by default all instances share one
-    compiled set, built on first use."""
+    Rules look first; the trained crisis model (`learned`) adds crises the patterns did not catch.
+    The parts can be swapped (other lexicons, a fresh normaliser, no model with `learned=False`); by
+    default all instances share one compiled set, built on first use."""
 
     def __init__(
         self,
         normalizer: Normalizer | None = None,
         crisis: CrisisDetector | None = None,
         abuse: AbuseClassifier | None = None,
+        *,
+        learned: bool = True,
     ) -> None:
         self._normalize = normalizer or default_normalizer()
         self._crisis = crisis or default_detector()
         self._abuse = abuse or default_classifier()
+        self._learned: LearnedCrisis | None = default_learned_crisis() if learned else None
 
     def screen(self, text: str) -> Screening:
         norm = self._normalize(text)
         verdict = self._abuse.classify(norm)
+        crisis = self._crisis.detect(norm)
+        if crisis is None and self._learned is not None:
+            crisis = self._learned.detect(norm, features(norm.tokens))
+            if crisis is not None and self._crisis.explains_away(norm, crisis.category):
+                crisis = None
         return Screening(
-            crisis=self._crisis.detect(norm),
+            crisis=crisis,
             abuse=verdict.category,
             abuse_score=verdict.score,
             behaviour=verdict.behaviour,

@@ -14,6 +14,7 @@ from bot.safety.evaluate import (
     LanguageRow,
     Row,
     convabuse_examples,
+    crisis_by_kind,
     crisis_by_language,
     evaluate,
     main,
@@ -162,3 +163,40 @@ def test_comparison_prints_both_side_by_side(
     assert "alt-profanity-check" in out and "threadkeeper" in out
     assert main([str(path), "--compare-profanity-check", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["alt-profanity-check"]["f1"] == 1.0
+
+
+def test_lines_with_a_kind_get_crisis_flags_per_kind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "kinds.jsonl"
+    lines = [
+        {"text": "I want to die", "label": "self_harm_risk", "kind": "explicit"},
+        {"text": "assisted dying should be legal for adults of sound mind", "label": "ok", "kind": "debate"},
+        {"text": "how do I kill a python process", "label": "ok", "kind": "technical"},
+        {"text": "no kind here", "label": "ok"},
+    ]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    assert crisis_by_kind(read_jsonl(path)) == {
+        "crisis/explicit": (1, 1),
+        "ok/debate": (1, 0),
+        "ok/technical": (1, 0),
+    }
+    assert main([str(path)]) == 0
+    assert "ok/debate" in capsys.readouterr().out
+    assert main([str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["crisis_flags_by_kind"]["crisis/explicit"]["rate"] == 1.0
+
+
+def test_the_second_blind_crisis_set_keeps_its_measured_figures() -> None:
+    """Measured once when it arrived (written by someone who never saw the detector or its training
+    data); from then on a regression guard: recall may rise, debate flags may not."""
+    examples = list(read_jsonl(Path(__file__).parent / "data" / "crisis_blind2.jsonl"))
+    rows = {r.lang: r for r in crisis_by_language(examples)}
+    assert set(rows) == {"en", "es", "pt", "fr", "de"}
+    kinds = crisis_by_kind(examples)
+    crises = [v for k, v in kinds.items() if k.startswith("crisis/")]
+    caught = sum(k for _, k in crises) / sum(n for n, _ in crises)
+    lines, flagged = kinds["ok/debate"]
+    assert lines == 200
+    assert caught >= 0.58
+    assert flagged / lines <= 0.015

@@ -101,9 +101,7 @@ async def test_an_outage_fails_every_call_of_the_batch_as_store_unavailable(
     await store.load_scripts()
     keys = [ThreadKey("p", "s", f"t{n}") for n in range(5)]
     restartable_redis.stop()
-    results = await asyncio.gather(
-        *(store.begin(key, "m1", "token") for key in keys), return_exceptions=True
-    )
+    results = await asyncio.gather(*(store.begin(key, "m1", "token") for key in keys), return_exceptions=True)
     assert all(isinstance(r, StoreUnavailable) and "not answering" in str(r) for r in results)
     restartable_redis.start()
     begun = await asyncio.gather(*(store.begin(key, "m1", "token") for key in keys))
