@@ -50,15 +50,12 @@ class LinearModel:
 
     def probabilities(self, feats: Iterable[str]) -> tuple[float, ...]:
         present = set(feats)
+        hits = [w for w in map(self.weights.get, present) if w is not None]
         scores = list(self.bias)
-        if present:
+        if hits:
             scale = feature_scale(len(present))
-            get = self.weights.get
-            for f in present:
-                w = get(f)
-                if w is not None:
-                    for i, x in enumerate(w):
-                        scores[i] += x * scale
+            columns = zip(*hits, strict=True)  # one per class: the weights of the features present
+            scores = [b + scale * sum(column) for b, column in zip(scores, columns, strict=True)]
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
