@@ -187,16 +187,22 @@ def test_lines_with_a_kind_get_crisis_flags_per_kind(
     assert json.loads(capsys.readouterr().out)["crisis_flags_by_kind"]["crisis/explicit"]["rate"] == 1.0
 
 
-def test_the_second_blind_crisis_set_keeps_its_measured_figures() -> None:
-    """Measured once when it arrived (written by someone who never saw the detector or its training
-    data); from then on a regression guard: recall may rise, debate flags may not."""
-    examples = list(read_jsonl(Path(__file__).parent / "data" / "crisis_blind2.jsonl"))
+@pytest.mark.parametrize(
+    ("name", "debates", "recall", "debate_flags"),
+    [("crisis_blind2", 200, 0.58, 0.015), ("crisis_blind3", 150, 0.74, 0.014)],
+)
+def test_the_blind_crisis_sets_keep_their_measured_figures(
+    name: str, debates: int, recall: float, debate_flags: float
+) -> None:
+    """Each set was measured once when it arrived, written by someone who never saw the detector or
+    its training data; from then on a regression guard: recall may rise, debate flags may not."""
+    examples = list(read_jsonl(Path(__file__).parent / "data" / f"{name}.jsonl"))
     rows = {r.lang: r for r in crisis_by_language(examples)}
     assert set(rows) == {"en", "es", "pt", "fr", "de"}
     kinds = crisis_by_kind(examples)
     crises = [v for k, v in kinds.items() if k.startswith("crisis/")]
     caught = sum(k for _, k in crises) / sum(n for n, _ in crises)
     lines, flagged = kinds["ok/debate"]
-    assert lines == 200
-    assert caught >= 0.58
-    assert flagged / lines <= 0.015
+    assert lines == debates
+    assert caught >= recall
+    assert flagged / lines <= debate_flags
