@@ -44,6 +44,8 @@ class LearnedCrisis:
     def _evidence(self, norm: Normalized, k: int) -> str:
         """The member's words around the token that weighs most towards the class."""
         tokens = norm.tokens
+        if not tokens:
+            return ""
         weights = self.model.weights
         best, best_weight = 0, float("-inf")
         for i, tok in enumerate(tokens):
@@ -51,8 +53,6 @@ class LearnedCrisis:
             if w is not None and w[k] - w[0] > best_weight:
                 best, best_weight = i, w[k] - w[0]
         lo, hi = max(0, best - _QUOTE), min(len(tokens), best + _QUOTE + 1)
-        if not tokens:
-            return ""
         start, end = norm.spans[lo][0], norm.spans[hi - 1][1]
         return " ".join(norm.source[start:end].split())[:200]
 
