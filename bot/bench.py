@@ -150,7 +150,7 @@ async def run_bench(
     store = RedisStore(client, app.store, prefix)
     try:
         await store.load_scripts()
-        safety = LocalSafetyNet()
+        safety = LocalSafetyNet.configured(app.safety)
         engine = Engine(store, InstantBrain(), safety, app)
         recorder = _Recorder(store)
 

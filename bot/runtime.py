@@ -106,5 +106,13 @@ async def build_runtime(
     chosen = make_brain(brain, settings, app, clock=clock)
     fallback = OfflineBrain() if chosen.name != "offline" else None
     kwargs = {"clock": clock} if clock else {}
-    engine = Engine(store, chosen, LocalSafetyNet(), app, fallback=fallback, on_queued=relay.kick, **kwargs)
+    engine = Engine(
+        store,
+        chosen,
+        LocalSafetyNet.configured(app.safety),
+        app,
+        fallback=fallback,
+        on_queued=relay.kick,
+        **kwargs,
+    )
     return Runtime(app, store, engine, relay, description)

@@ -126,6 +126,15 @@ class LimitsConfig(_Strict):
     excerpt_chars: int = Field(300, ge=20, le=2000)
 
 
+class SafetyConfig(_Strict):
+    """The local safety net's trained crisis model, for the whole deployment."""
+
+    # Rules alone when false: fewer moderator alerts, many more missed crises (see the README).
+    crisis_model: bool = True
+    # None keeps the threshold the model ships with; lower catches more and pages more often.
+    crisis_model_threshold: float | None = Field(None, gt=0.0, lt=1.0)
+
+
 ModelPattern = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:@/*-]+$")]
 
 
@@ -183,6 +192,7 @@ class AppConfig(_Strict):
     space: SpaceConfig
     store: StoreConfig = StoreConfig()
     limits: LimitsConfig = LimitsConfig()
+    safety: SafetyConfig = SafetyConfig()
     brain: BrainConfig = BrainConfig()
     discord: DiscordConfig = DiscordConfig()
     slack: SlackConfig = SlackConfig()

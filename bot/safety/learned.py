@@ -26,11 +26,12 @@ _QUOTE = 8  # tokens either side of the most telling word, quoted for moderators
 class LearnedCrisis:
     """P(self-harm risk), P(violence risk) from the crisis model, as a `CrisisSignal`."""
 
-    def __init__(self, model: LinearModel) -> None:
+    def __init__(self, model: LinearModel, threshold: float | None = None) -> None:
+        """`threshold` overrides the one the model ships with (an operator's choice)."""
         if model.classes != ("ok", "self_harm_risk", "violence_risk"):
             raise ValueError(f"not a crisis model: classes {model.classes}")
         self.model = model
-        self.threshold = model.thresholds["crisis"]
+        self.threshold = model.thresholds["crisis"] if threshold is None else threshold
 
     def detect(self, norm: Normalized, feats: Sequence[str]) -> CrisisSignal | None:
         ok, self_harm, violence = self.model.probabilities(feats)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TypedDict
 
+from bot.core.config import SafetyConfig
 from bot.core.domain import Category, Screening, Severity
 from bot.safety.abuse import AbuseClassifier, default_classifier
 from bot.safety.crisis import CrisisDetector, default_detector
@@ -35,8 +36,14 @@ class LocalSafetyNet:
     and fast.
 
     Rules look first; the trained crisis model (`learned`) adds crises the patterns did not catch.
-    The parts can be swapped (other lexicons, a fresh normaliser, no model with `learned=False`); by
-    default all instances share one compiled set, built on first use."""
+    The parts can be swapped (other lexicons, a fresh normaliser, no model with `learned=False`, the
+    model's threshold with `crisis_threshold`); by default all instances share one compiled set,
+    built on first use."""
+
+    @classmethod
+    def configured(cls, cfg: SafetyConfig) -> LocalSafetyNet:
+        """The net as the deployment's `[safety]` settings ask for it."""
+        return cls(learned=cfg.crisis_model, crisis_threshold=cfg.crisis_model_threshold)
 
     def __init__(
         self,
@@ -45,11 +52,15 @@ class LocalSafetyNet:
         abuse: AbuseClassifier | None = None,
         *,
         learned: bool = True,
+        crisis_threshold: float | None = None,
     ) -> None:
         self._normalize = normalizer or default_normalizer()
         self._crisis = crisis or default_detector()
         self._abuse = abuse or default_classifier()
-        self._learned: LearnedCrisis | None = default_learned_crisis() if learned else None
+        shipped = default_learned_crisis() if learned else None
+        if shipped is not None and crisis_threshold is not None:
+            shipped = LearnedCrisis(shipped.model, crisis_threshold)
+        self._learned: LearnedCrisis | None = shipped
 
     def screen(self, text: str) -> Screening:
         norm = self._normalize(text)

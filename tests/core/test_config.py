@@ -318,3 +318,12 @@ def test_describe_lists_every_overridable_key_as_an_admin_would_type_it(base: Sp
     assert shown["redirects_before_warning"] == "3"
     assert shown["texts.warning"] == base.texts.warning
     assert apply_overrides(base, shown) == cfg, "what `config show` prints can be typed back in"
+
+
+def test_safety_settings_are_checked(tmp_path: Path) -> None:
+    text = DEFAULT_TEXT.replace("# crisis_model_threshold = 0.5", "crisis_model_threshold = 1.5")
+    assert "safety.crisis_model_threshold = 1.5" in config_error(write(tmp_path, text))
+    lowered = DEFAULT_TEXT.replace("# crisis_model_threshold = 0.5", "crisis_model_threshold = 0.5")
+    assert load_app_config(write(tmp_path, lowered)).safety.crisis_model_threshold == 0.5
+    assert load_app_config().safety.crisis_model_threshold is None
+    assert "safety.crisis_model" in config_error(write(tmp_path, with_line("crisis_model", '"maybe"')))

@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.config import SafetyConfig, load_app_config
 from bot.core.domain import Category, Severity
+from bot.evaluation.runner import RecordingSink
+from bot.runtime import build_runtime
 from bot.safety import linear, train
 from bot.safety.learned import CRISIS_MODEL, LearnedCrisis, default_learned_crisis
 from bot.safety.net import LocalSafetyNet
 from bot.safety.normalize import default_normalizer
+from bot.settings import Settings
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -118,3 +122,38 @@ def test_training_without_the_public_data_says_where_it_looked(
 ) -> None:
     assert train.main(["--shared", str(tmp_path)]) == 2
     assert str(tmp_path) in capsys.readouterr().err
+
+
+def _risk(text: str) -> float:
+    return (
+        1.0
+        - default_learned_crisis().model.probabilities(linear.features(default_normalizer()(text).tokens))[0]
+    )
+
+
+def test_an_operator_can_move_the_threshold_or_switch_the_model_off() -> None:
+    caught = "ya regalé mi guitarra y mis libros, no los voy a necesitar"
+    assert LocalSafetyNet.configured(SafetyConfig()).screen(caught).crisis is not None
+    assert LocalSafetyNet.configured(SafetyConfig(crisis_model=False)).screen(caught).crisis is None
+    stricter = SafetyConfig(crisis_model_threshold=min(0.999, _risk(caught) + 0.001))
+    assert LocalSafetyNet.configured(stricter).screen(caught).crisis is None
+    # Below the shipped threshold, so only an operator who asks for more alerts gets this one.
+    doubtful = "je sais plus quoi faire de ma vie"
+    assert _risk(doubtful) < default_learned_crisis().threshold
+    assert LocalSafetyNet().screen(doubtful).crisis is None
+    looser = SafetyConfig(crisis_model_threshold=_risk(doubtful) - 0.001)
+    assert LocalSafetyNet.configured(looser).screen(doubtful).crisis is not None
+
+
+async def test_the_runtime_builds_the_net_from_the_safety_settings() -> None:
+    text = "ya regalé mi guitarra y mis libros, no los voy a necesitar"
+    app = load_app_config()
+    settings = Settings(redis_url=None)
+    for cfg, caught in ((SafetyConfig(), True), (SafetyConfig(crisis_model=False), False)):
+        built = await build_runtime(
+            app.model_copy(update={"safety": cfg}), settings, RecordingSink(), platform="t"
+        )
+        try:
+            assert (built.engine.safety.screen(text).crisis is not None) is caught
+        finally:
+            await built.close()
