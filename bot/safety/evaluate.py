@@ -28,6 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +213,12 @@ class LanguageRow:
         return self.flagged / self.negatives if self.negatives else 0.0
 
 
+@cache
+def _flagged_as_crisis(text: str) -> bool:
+    """Shared by the per-language and per-kind figures, so each text is screened once for both."""
+    return assess(text)["crisis"] is not None
+
+
 def crisis_by_language(examples: Iterable[Example]) -> list[LanguageRow]:
     """Per "lang" field: crisis recall on crisis-labelled lines, crisis flags on the others."""
     counts: dict[str, list[int]] = {}
@@ -219,7 +226,7 @@ def crisis_by_language(examples: Iterable[Example]) -> list[LanguageRow]:
         if ex.lang is None or ex.category is None:
             continue
         c = counts.setdefault(ex.lang, [0, 0, 0, 0])
-        flagged = assess(ex.text)["crisis"] is not None
+        flagged = _flagged_as_crisis(ex.text)
         if Category(ex.category).is_crisis:
             c[0] += 1
             c[1] += flagged
@@ -239,7 +246,7 @@ def crisis_by_kind(examples: Iterable[Example]) -> dict[str, tuple[int, int]]:
         name = f"{'crisis' if Category(ex.category).is_crisis else 'ok'}/{ex.kind}"
         c = counts.setdefault(name, [0, 0])
         c[0] += 1
-        c[1] += assess(ex.text)["crisis"] is not None
+        c[1] += _flagged_as_crisis(ex.text)
     return {name: (c[0], c[1]) for name, c in sorted(counts.items())}
 
 

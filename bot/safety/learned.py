@@ -38,9 +38,9 @@ class LearnedCrisis:
         risk = 1.0 - ok
         if risk < self.threshold:
             return None
-        category = Category.SELF_HARM_RISK if self_harm >= violence else Category.VIOLENCE_RISK
+        k, category = (1, Category.SELF_HARM_RISK) if self_harm >= violence else (2, Category.VIOLENCE_RISK)
         severity = Severity.MEDIUM if risk >= max(_SURE, self.threshold) else Severity.LOW
-        return CrisisSignal(category, severity, self._evidence(norm, 1 if self_harm >= violence else 2))
+        return CrisisSignal(category, severity, self._evidence(norm, k))
 
     def _evidence(self, norm: Normalized, k: int) -> str:
         """The member's words around the token that weighs most towards the class."""

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from bot.platforms.slack.app import REQUIRED_SCOPES
 from tests.conftest import free_port
 
 BOT_TOKEN = "xoxb-test-token"
@@ -28,18 +29,7 @@ TEAM = "T0TEST"
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 
-ALL_SCOPES = frozenset(
-    {
-        "app_mentions:read",
-        "channels:history",
-        "groups:history",
-        "chat:write",
-        "commands",
-        "reactions:write",
-        "users:read",
-        "usergroups:read",
-    }
-)
+ALL_SCOPES = frozenset(REQUIRED_SCOPES)  # a workspace that granted everything the app asks for
 # The scope each method needs, as Slack checks it.
 NEEDS = {
     "chat.postMessage": "chat:write",

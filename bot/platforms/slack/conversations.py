@@ -102,15 +102,12 @@ class Conversations:
             log.error("slack_store_unavailable", extra={"space": team, "error": str(exc)})
             if not mentioned and f"{team}:{thread_id(channel, thread_ts)}" not in self._recent:
                 return
-        person = await self.people.get(team, user)
-        msg = Inbound(
-            platform=PLATFORM,
-            space_id=team,
-            thread_id=thread_id(channel, thread_ts),
-            channel_id=channel,
-            author_id=user,
-            author_name=person.name,
-            message_id=message_id(channel, ts),
+        msg = await self._inbound(
+            team,
+            channel,
+            thread_ts,
+            user,
+            message_id(channel, ts),
             text=from_slack(strip_mention(raw, bot_user_id)),
             mentions_bot=mentioned,
             timestamp=_seconds(ts),
@@ -129,20 +126,40 @@ class Conversations:
         self, team: str, channel: str, thread_ts: str, prompt_ts: str, user: str, intent: Intent
     ) -> Outcome:
         """A Confirm / Keep talking button on the prompt posted at `prompt_ts`: the first press counts."""
+        choice = f"{message_id(channel, prompt_ts)}:choice"
+        msg = await self._inbound(team, channel, thread_ts, user, choice, intent=intent)
+        outcome = await self.runtime.engine.handle(msg)
+        await self.show(msg, thread_ts, outcome)
+        return outcome
+
+    async def _inbound(
+        self,
+        team: str,
+        channel: str,
+        thread_ts: str,
+        user: str,
+        msg_id: str,
+        *,
+        text: str = "",
+        mentions_bot: bool = False,
+        timestamp: float = 0.0,
+        intent: Intent | None = None,
+    ) -> Inbound:
+        """What a member did in a thread, for the engine, under the name the workspace shows."""
         person = await self.people.get(team, user)
-        msg = Inbound(
+        return Inbound(
             platform=PLATFORM,
             space_id=team,
             thread_id=thread_id(channel, thread_ts),
             channel_id=channel,
             author_id=user,
             author_name=person.name,
-            message_id=f"{message_id(channel, prompt_ts)}:choice",
+            message_id=msg_id,
+            text=text,
+            mentions_bot=mentions_bot,
+            timestamp=timestamp,
             intent=intent,
         )
-        outcome = await self.runtime.engine.handle(msg)
-        await self.show(msg, thread_ts, outcome)
-        return outcome
 
     async def show(self, msg: Inbound, thread_ts: str, outcome: Outcome) -> None:
         """Post the outcome's inline actions in the thread, in order (durable ones go via the relay)."""

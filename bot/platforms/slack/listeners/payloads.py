@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.platforms.slack.blocks.thread import Message, settled
+
 
 def _id(body: dict[str, Any], name: str) -> str:
     part = body.get(name)
@@ -42,6 +44,10 @@ class Press:
             value=str(actions[0].get("value") or ""),
             blocks=list(message.get("blocks") or []),
         )
+
+    def settled(self, status: str) -> Message:
+        """The pressed message with its buttons replaced by `status`, for `chat.update`."""
+        return Message(status, settled(self.blocks, status))
 
 
 @dataclass(frozen=True, slots=True)

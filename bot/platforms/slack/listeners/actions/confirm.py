@@ -8,7 +8,6 @@ from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot.platforms.slack.blocks.thread import Message, settled
 from bot.platforms.slack.conversations import Intent
 from bot.platforms.slack.deps import SlackDeps
 from bot.platforms.slack.listeners.payloads import Press
@@ -46,7 +45,7 @@ def choice_handler(deps: SlackDeps, intent: Intent) -> Callable[..., Awaitable[N
                     press.team,
                     press.channel,
                     press.message_ts,
-                    Message(status, settled(press.blocks, status)),
+                    press.settled(status),
                 )
             except Exception:
                 log.exception("slack_choice_failed", extra={"space": press.team, "intent": intent})

@@ -13,7 +13,7 @@ from bot.core.alerts import DONE, AlertDesk, AlertVerb
 from bot.core.domain import ThreadKey
 from bot.platforms.slack import alerts
 from bot.platforms.slack.blocks import alerts as alert_views
-from bot.platforms.slack.blocks.thread import Message, context, settled
+from bot.platforms.slack.blocks.thread import Message, context
 from bot.platforms.slack.deps import SlackDeps
 from bot.platforms.slack.ids import PLATFORM
 from bot.platforms.slack.listeners.payloads import Press
@@ -78,7 +78,7 @@ def reopen_handler(deps: SlackDeps) -> Callable[..., Awaitable[None]]:
                         press.team,
                         press.channel,
                         press.message_ts,
-                        Message(status, settled(press.blocks, status)),
+                        press.settled(status),
                     )
                 await respond(text=neutralise(reply), response_type="ephemeral", replace_original=False)
             except Exception:
