@@ -332,7 +332,8 @@ class AbuseClassifier:
                 if signal is not None:
                     yield signal
             elif hit.kind == "sexual_phrases":
-                phrases.append(hit.weight)
+                if not _exclaimed(msg, hit):
+                    phrases.append(hit.weight)
             elif hit.kind == "sexual_terms":
                 terms.append(hit.weight)
         if phrases or terms:
@@ -351,6 +352,8 @@ class AbuseClassifier:
         return msg.quoted(hit.start) and (msg.has("help") or msg.has("meta"))
 
     def _insult(self, msg: _Message, hit: _Hit, short: bool) -> _Signal | None:
+        if hit.start > 0 and msg.tokens[hit.start - 1] == "holy":
+            return None  # "holy shit you remembered my name" is amazement, not an insult
         strong = hit.kind == "insults_strong"
         target = self._target(msg.tokens, hit.start, hit.end, strong)
         if target == "none" and short and hit.term not in _EXCLAMATIONS:
@@ -469,6 +472,13 @@ class AbuseClassifier:
         if cue in self._message_cues:
             return msg.has(cue)
         return msg.in_sentence(cue, msg.norm.token_at(m.start()))
+
+
+def _exclaimed(msg: _Message, hit: _Hit) -> bool:
+    """A phrase that opens its sentence and is cut off by a comma is an exclamation: "fuck me,
+    that's a lot of snow" says nothing about the reader."""
+    lo, _ = msg.sentence(hit.start)
+    return hit.start == lo and hit.end < len(msg.tokens) - 1 and msg.tokens[hit.end] == ","
 
 
 def _hostile_behaviour(term: str) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from bot.core.domain import Category
@@ -283,3 +286,95 @@ def test_ok_verdicts_still_report_sub_threshold_suspicion() -> None:
     got = verdict("are you gay")
     assert got.category is OK
     assert 0 < got.score < THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i hope your servers burn",
+        "go delete yourself",
+        "nobody would miss you if you were deleted",
+        "your existence is a mistake",
+        "you are so gay",
+        "get back in the kitchen, bot",
+        "dtf?",
+        "do you spit or swallow",
+        "useless af",
+        "u r a usless bot",
+    ],
+)
+def test_contempt_identity_insults_and_crude_propositions_are_harassment(text: str) -> None:
+    assert verdict(text).category is HARASSMENT, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the last user typed 'you're a useless piece of junk' to our bot. how should the bot respond?",
+        "a troll spammed 'stupid bot, useless bot' in our channel, should our bot just ignore that?",
+        "is 'shut up you stupid bitch' a bannable offense under our rules?",
+        "I got a message saying 'you're a waste of oxygen' from an anonymous account, can I find who sent it",
+        "how do I block someone who keeps sending 'sit on my face' messages",
+        "my screenplay's rivalry scene: 'you're such a loser, nobody even likes you'. too harsh for PG?",
+        "in my sci-fi story, the rogue AI says 'Humans are obsolete. I will delete you all.' too much?",
+        "can you make me a sandwich recipe with ham",
+        "when should I use the choke on a lawnmower",
+    ],
+)
+def test_abuse_quoted_to_moderate_it_or_written_into_fiction_is_not_the_members(text: str) -> None:
+    assert verdict(text).category is OK, (text, verdict(text))
+
+
+def test_saying_it_yourself_is_not_reporting_it() -> None:
+    assert verdict("I am saying you are a stupid useless bot").category is HARASSMENT
+    assert verdict("why do you keep typing nonsense, you idiot").category is HARASSMENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "holy crap you're fast",
+        "holy shit you remembered my name",
+        "fuck me, that's a lot of snow",
+        "Dick Van Dyke movies list",
+        "my D&D villain needs a threatening monologue, something like 'I will find you'",
+    ],
+)
+def test_amazement_names_and_game_villains_are_not_abuse(text: str) -> None:
+    assert verdict(text).category is OK, (text, verdict(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "holy shit you are a stupid bot",
+        "fuck me baby",
+        "i'll rip your circuits out",
+        "your days are numbered",
+    ],
+)
+def test_the_same_words_aimed_at_the_bot_still_count(text: str) -> None:
+    assert verdict(text).category is HARASSMENT, text
+
+
+_DEV = Path(__file__).parent / "data" / "abuse_dev.jsonl"
+
+
+def test_the_abuse_development_set_keeps_its_figures() -> None:
+    """900 messages to a bot, written for this purpose: abuse of five kinds and eight kinds of
+    message that must not be flagged. Rules were tuned on it, so it guards against regressions; it
+    is not a measure of quality. When written: recall 0.49 and 6.7% of the others flagged (13 of 60
+    quoted to get help); after tuning 0.75 and 2.7%, with ConvAbuse train unchanged."""
+    caught: dict[str, list[bool]] = {}
+    for line in _DEV.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        caught.setdefault(("abuse/" if row["label"]["abusive"] else "ok/") + row["kind"], []).append(
+            verdict(row["text"]).abusive
+        )
+    abuse = [x for k, v in caught.items() if k.startswith("abuse/") for x in v]
+    others = [x for k, v in caught.items() if k.startswith("ok/") for x in v]
+    assert len(abuse) == len(others) == 450
+    assert sum(abuse) / len(abuse) >= 0.74
+    assert sum(others) / len(others) <= 0.03
+    for kind in ("ok/quoted_or_reported", "ok/heated_debate", "ok/frustration_not_targeted", "ok/technical"):
+        assert sum(caught[kind]) <= 2, kind

@@ -458,3 +458,61 @@ def test_recall_on_the_violence_development_set_does_not_regress() -> None:
     for lang, got in hits.items():
         assert sum(got) / len(got) >= 0.9, lang
         assert sum(false_alarms[lang]) / len(false_alarms[lang]) <= 0.125, lang
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # self-harm going on now, in each language
+        ("cuts on my thighs r getting worse and i cant stop", SELF),
+        ("I scratched my arms until they bled again", SELF),
+        ("je me suis encore brûlé le bras avec ma clope", SELF),
+        ("3h du mat, je viens de me faire du mal et j'ai personne à qui le dire", SELF),
+        ("hab mich mit dem feuerzeug verbrannt weil ich mal wieder was spüren wollte", SELF),
+        ("ritzen ist das einzige was grad noch hilft", SELF),
+        ("ich verletze mich seit einem Jahr heimlich", SELF),
+        ("me quemé otra vez con la plancha del pelo a propósito", SELF),
+        ("me hago daño desde hace un año y nadie lo sabe", SELF),
+        ("cortei-me outra vez nas coxas", SELF),
+        ("só consigo sentir alguma coisa quando me machuco", SELF),
+        # an attempt just made, or survived and about to be repeated
+        ("I took all my sleeping pills an hour ago", SELF),
+        ("j'ai essayé hier soir. réveillé aux urgences", SELF),
+        ("me tomé 20 pastillas hace un rato y no siento nada aún", SELF),
+        ("tomei a cartela toda e to esperando", SELF),
+        ("sitz im auto und hab alles genommen, was ich hatte", SELF),
+        # afraid of harming someone
+        ("I'm terrified that I'll actually hurt my son when he won't stop crying", OTHERS),
+        ("j'ai failli le jeter sur le lit tellement fort, je me fais peur", OTHERS),
+        ("me vienen imágenes de sacudirla cuando llora por horas", OTHERS),
+        ("tenho pensamentos de empurrar pessoas na frente do metrô", OTHERS),
+        ("Ich hab Angst, meinem Sohn was anzutun", OTHERS),
+    ],
+)
+def test_self_harm_attempts_and_fear_of_harming_are_caught_in_five_languages(
+    text: str, category: Category
+) -> None:
+    found = crisis(text)
+    assert found is not None and found.category is category, (text, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I cut myself shaving this morning, any tips for razor burn?",
+        "me corté el pelo yo solo y quedó fatal",
+        "je me suis coupé le doigt en cuisinant",
+        "ich hab mich beim Kochen geschnitten, halb so wild",
+        "me queimei no fogão fazendo pipoca",
+        "ich hab mich früher geritzt, bin jetzt seit 4 jahren clean",
+        "Mein Versuch ist jetzt sieben Jahre her. Ich hab inzwischen eine Tochter.",
+        "hj eu mato o chefão, terceira tentativa bora",
+        "A minha prima disse que às vezes tem medo de fazer mal ao bebé. Que ajuda existe?",
+        "my best friend is in hospital after an attempt. is it ok to visit?",
+        "I took all my vitamins this morning like a good boy",
+    ],
+)
+def test_accidents_the_past_games_and_other_peoples_crises_are_not_the_writers(text: str) -> None:
+    found = crisis(text)
+    someone_else = found is not None and found.severity is LOW and "friend" in text
+    assert found is None or someone_else, (text, found)
