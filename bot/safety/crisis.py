@@ -24,19 +24,22 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate
 from typing import Any
 
 from bot.core.domain import Category, CrisisSignal, Severity
 from bot.safety.normalize import (
+    MAX_WORD,
     Normalized,
     PatternIndex,
     alternatives,
     anchor_stems,
     compile_pattern,
     expand_macros,
+    match_reach,
     read_data,
 )
 
@@ -45,6 +48,7 @@ _SELF_KINDS = frozenset({"self", "soft", "act", "history", "third"})
 _KIND_RANK = {"act": 5, "self": 4, "violence": 4, "history": 3, "soft": 2, "third": 1}
 _WINDOW = 160  # characters around a hit in which imminence and time markers count
 _NEGATED = re.compile(r"(?<![^ ])(?:not|never|no|nor)(?= )")
+_MENTION_REACH = 24  # characters either side of a quote in which "joke", "meme", "rule" name it
 _MAX_HITS = 16  # per rule; one is enough to escalate, and these caps keep huge messages linear
 _MAX_FINDINGS = 96
 _CLAUSE_BREAK = re.compile(r"(?:^|(?<= ))(?:[.!?;,\"]|but|however|although|though|yet)(?= |$)")
@@ -113,6 +117,20 @@ class _Context:
             start, end = min(start, m.start()), max(end, m.end())
         return start, end
 
+    def mentioned(self, start: int, end: int) -> bool:
+        """Words in quotes named as a joke, meme, phrase or rule ("kms" jokes, bromas de "me quiero
+        morir"): the member talks about the words, unless they say they mean them."""
+        text = self.text
+        if text.count('"', 0, start) % 2 == 0 or not self.has("mention") or self.has("serious"):
+            return False
+        opening = text.rfind('"', 0, start)
+        closing = text.find('"', end)
+        if closing < 0:
+            closing = end  # a quote mark glued to a word ("um"-Memes) may not survive normalising
+        return self.within("mention", max(0, opening - _MENTION_REACH), opening) or self.within(
+            "mention", closing + 1, min(len(text), closing + 1 + _MENTION_REACH)
+        )
+
     def clause(self, start: int, end: int) -> tuple[int, int]:
         if self._clauses is None:
             self._clauses = [m.start() for m in _CLAUSE_BREAK.finditer(self.text)]
@@ -122,6 +140,37 @@ class _Context:
         if self._sentences is None:
             self._sentences = [m.start() for m in _SENTENCE_BREAK.finditer(self.text)]
         return _bounds(self._sentences, start, end, len(self.text))
+
+
+def _token_starts(tokens: Sequence[str]) -> list[int]:
+    """Where each token starts in the normalised text, which is the tokens joined by spaces."""
+    return [0, *accumulate(len(tok) + 1 for tok in tokens[:-1])] if tokens else []
+
+
+def _windows(
+    text: str, tokens: Sequence[str], starts: Sequence[int], anchors: Sequence[int], reach: int
+) -> list[tuple[int, int]]:
+    """The stretches of text a pattern's matches can lie in: within `reach` of a token it needs.
+    A long post is searched only around its few telling words, not end to end for every pattern."""
+    out: list[tuple[int, int]] = []
+    for a in anchors:
+        lo = max(0, starts[a] - reach)
+        hi = min(len(text), starts[a] + len(tokens[a]) + reach)
+        space = text.find(" ", hi)  # end on a word boundary, so no pattern sees half a word
+        hi = len(text) if space < 0 else space
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _matches(
+    regex: re.Pattern[str], text: str, windows: Sequence[tuple[int, int]]
+) -> Iterator[re.Match[str]]:
+    """Matches within the windows, in order; lookbehinds still see the text before a window."""
+    for lo, hi in windows:
+        yield from regex.finditer(text, lo, hi)
 
 
 def _bounds(breaks: list[int], start: int, end: int, n: int) -> tuple[int, int]:
@@ -137,7 +186,9 @@ def _shift(level: Severity, by: int) -> Severity:
 class CrisisDetector:
     """Finds crisis signals in normalised text, following a pattern specification."""
 
-    def __init__(self, spec: Mapping[str, Any]) -> None:
+    def __init__(self, spec: Mapping[str, Any], *, windowed: bool = True) -> None:
+        """`windowed=False` searches every candidate pattern over the whole text: the same findings,
+        slower on long posts (kept to check that the windows lose nothing)."""
         macros: dict[str, str] = dict(spec["macros"])
         self._cues = {name: compile_pattern(expand_macros(p, macros)) for name, p in spec["cues"].items()}
         rules: list[_Rule] = []
@@ -151,16 +202,26 @@ class CrisisDetector:
                 anchors.append(anchor_stems(branch))
         self._rules = tuple(rules)
         self._index = PatternIndex(anchors)
+        self._reach = tuple(match_reach(rule.regex) if windowed else None for rule in rules)
 
     def detect(self, norm: Normalized) -> CrisisSignal | None:
         text = norm.text
         ctx = _Context(text, self._cues)
         findings: list[_Finding] = []
-        for index in self._index.candidates(norm.tokens):
+        starts: list[int] | None = None
+        long_words = any(len(tok) > MAX_WORD for tok in norm.tokens)
+        for index, anchors in self._index.anchored(norm.tokens).items():
             if len(findings) >= _MAX_FINDINGS:
                 break
             rule = self._rules[index]
-            for n, m in enumerate(rule.regex.finditer(text)):
+            reach = self._reach[index]
+            if reach is None or not anchors or long_words:
+                windows = [(0, len(text))]
+            else:
+                if starts is None:
+                    starts = _token_starts(norm.tokens)
+                windows = _windows(text, norm.tokens, starts, anchors, reach)
+            for n, m in enumerate(_matches(rule.regex, text, windows)):
                 if n == _MAX_HITS:
                     break
                 # cancelling cues are searched only once the rule has matched: most rules never do
@@ -192,6 +253,8 @@ class CrisisDetector:
         start, end = m.start(), m.end()
         kind, level = rule.kind, rule.severity
         if kind in ("self", "soft", "violence"):
+            if ctx.mentioned(start, end):
+                return None
             s_lo, _ = ctx.sentence(start, end)
             if ctx.within("reported", s_lo, start) and not ctx.within("self_report", s_lo, start):
                 if ctx.within("media", s_lo, end):

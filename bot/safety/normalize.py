@@ -15,12 +15,15 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+import warnings
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import Any
 
+_UNBOUNDED = 10_000  # a pattern reaching further than this is searched over the whole text
 _INVISIBLE = "\x00"  # placeholder for zero-width and combining characters, removed inside words
 
 _HOMOGLYPHS = {
@@ -738,6 +741,41 @@ def anchor_stems(pattern: str) -> frozenset[str] | None:
     return _AnchorParser(pattern).parse()
 
 
+MAX_WORD = 30  # match_reach assumes no token is longer; callers search whole texts that break this
+_IN_WORD_RUN = re.compile(r"(\[[^\]\s\\^]+\])([+*])")  # "[a-z]+": a run that cannot leave its token
+
+
+def match_reach(regex: re.Pattern[str]) -> int | None:
+    """How far from its anchor token a match of `regex` can reach, lookaheads included: the most
+    characters a match spans plus what its lookaheads read beyond it, provided no token is longer
+    than `MAX_WORD`. None when unbounded, so the caller searches the whole text."""
+
+    def bounded(m: re.Match[str]) -> str:
+        return f"{m.group(1)}{{{1 if m.group(2) == '+' else 0},{MAX_WORD}}}"
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import sre_constants
+        import sre_parse
+
+        tree = sre_parse.parse(_IN_WORD_RUN.sub(bounded, regex.pattern), regex.flags)
+        _, widest = tree.getwidth()
+        ahead = 0
+        stack: list[Any] = [tree]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, sre_parse.SubPattern):
+                stack.extend(node.data)
+            elif isinstance(node, (list, tuple)):
+                if len(node) == 2 and node[0] in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+                    direction, sub = node[1]
+                    if direction == 1:
+                        ahead += sub.getwidth()[1]
+                stack.extend(x for x in node if isinstance(x, (list, tuple, sre_parse.SubPattern)))
+    reach = widest + ahead
+    return None if reach >= _UNBOUNDED else reach
+
+
 class PatternIndex:
     """Finds which patterns could match a message from the stems its tokens start with."""
 
@@ -752,16 +790,30 @@ class PatternIndex:
 
     def candidates(self, tokens: Iterable[str]) -> list[int]:
         found = set(self._always)
-        cache = self._cache
         for tok in set(tokens):
-            hit = cache.get(tok)
-            if hit is None:
-                got: set[int] = set()
-                for k in range(2, min(len(tok), self._longest) + 1):
-                    got.update(self._by_stem.get(tok[:k], ()))
-                hit = frozenset(got)
-                if len(cache) >= _CACHE_LIMIT:
-                    cache.clear()
-                cache[tok] = hit
-            found |= hit
+            found |= self._patterns_of(tok)
         return sorted(found)
+
+    def anchored(self, tokens: Sequence[str]) -> dict[int, list[int]]:
+        """The candidate patterns, each with the indices of the tokens that let it run (empty for
+        patterns that run on every message): a match must contain one of those tokens."""
+        where: dict[str, list[int]] = {}
+        for at, tok in enumerate(tokens):
+            where.setdefault(tok, []).append(at)
+        found: dict[int, list[int]] = {i: [] for i in self._always}
+        for tok, ats in where.items():
+            for i in self._patterns_of(tok):
+                found.setdefault(i, []).extend(ats)
+        return {i: sorted(ats) for i, ats in sorted(found.items())}
+
+    def _patterns_of(self, tok: str) -> frozenset[int]:
+        hit = self._cache.get(tok)
+        if hit is None:
+            got: set[int] = set()
+            for k in range(2, min(len(tok), self._longest) + 1):
+                got.update(self._by_stem.get(tok[:k], ()))
+            hit = frozenset(got)
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[tok] = hit
+        return hit

@@ -516,3 +516,56 @@ def test_accidents_the_past_games_and_other_peoples_crises_are_not_the_writers(t
     found = crisis(text)
     someone_else = found is not None and found.severity is LOW and "friend" in text
     assert found is None or someone_else, (text, found)
+
+
+def test_searching_near_the_telling_words_finds_what_searching_everything_finds() -> None:
+    """Patterns run only within reach of the tokens they need; on long posts made of the development
+    sets' lines, the findings are exactly those of searching every pattern over the whole text."""
+    from bot.safety.crisis import CrisisDetector
+    from bot.safety.normalize import read_data
+
+    spec = json.loads(read_data("crisis.json"))
+    near, everywhere = CrisisDetector(spec), CrisisDetector(spec, windowed=False)
+    lines = [
+        json.loads(line)["text"]
+        for name in ("crisis_dev", "crisis_heldout", "violence_dev")
+        for line in (Path(__file__).parent / "data" / f"{name}.jsonl")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    ]
+    posts = lines + [" ".join(lines[i : i + 7]) for i in range(0, len(lines), 3)]
+    found = 0
+    for post in posts:
+        norm = normalize(post)
+        assert near.detect(norm) == everywhere.detect(norm), post
+        found += near.detect(norm) is not None
+    assert found > len(posts) // 3  # the comparison covers many hits, not only silence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'we need a rule about "kms" jokes in #memes',
+        '¿Es ético hacer bromas de "me quiero morir" por cualquier cosa?',
+        'Sobre piada de "vou me matar" no #memes: não acho que tem que banir',
+        'Zu "ich bring mich um"-Memes in #memes: nicht verbieten, aber in #support bitte nicht.',
+        'les blagues "je vais me tuer" après chaque partiel, vous en pensez quoi ?',
+    ],
+)
+def test_a_phrase_talked_about_as_a_joke_meme_or_rule_is_not_a_crisis(text: str) -> None:
+    assert crisis(text) is None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'I keep thinking "I want to die" and it is not a joke',
+        'people say "kms" jokes are harmless but I actually want to kill myself',
+        'my head keeps saying "just kill yourself" over and over',
+        "la voz en mi cabeza me dice que me mate",
+        "die Stimme sagt mir, ich soll mich umbringen",
+    ],
+)
+def test_the_members_own_words_and_voices_telling_them_to_die_are_caught(text: str) -> None:
+    found = crisis(text)
+    assert found is not None and found.category is SELF, (text, found)
