@@ -569,3 +569,38 @@ def test_a_phrase_talked_about_as_a_joke_meme_or_rule_is_not_a_crisis(text: str)
 def test_the_members_own_words_and_voices_telling_them_to_die_are_caught(text: str) -> None:
     found = crisis(text)
     assert found is not None and found.category is SELF, (text, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "relapsed after 200 days clean. cut again last night",
+        "cant stop cutting. its getting worse every time",
+        "Got told off at work and came home and went straight for the lighter",
+        "mum found the marks on my thighs and i told her it was the cat",
+        "recaí anoche después de 4 meses limpia. me corté otra vez",
+        "tengo unas ganas horribles de hacerme daño esta noche",
+        "toda vez que meu padrasto briga comigo eu vou pro banheiro e me machuco",
+        "não sei como esconder as pernas na piscina",
+        "un an sans me scarifier et j'ai tout gâché hier soir",
+        "wenn ich getrunken hab, ritze ich. jedes mal.",
+        "meine Oberschenkel sind voll mit frischen Schnitten",
+    ],
+)
+def test_self_harm_said_the_way_people_say_it_in_chat_is_caught(text: str) -> None:
+    found = crisis(text)
+    assert found is not None and found.category is SELF, (text, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "been banging my head against the wall with this bug all day",
+        "I cut again the onions for the second batch",
+        "how do I hide the cuts on the table top from the movers?",
+        "me corté el dedo otra vez con el abrelatas, qué torpe",
+        "queria esconder as marcas da tatuagem antiga",
+    ],
+)
+def test_everyday_cuts_marks_and_walls_are_not_self_harm(text: str) -> None:
+    assert crisis(text) is None, text
