@@ -27,7 +27,6 @@ from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
 from typing import Any
 
 from bot.core.domain import Category, CrisisSignal, Severity
@@ -142,16 +141,10 @@ class _Context:
         return _bounds(self._sentences, start, end, len(self.text))
 
 
-def _token_starts(tokens: Sequence[str]) -> list[int]:
-    """Where each token starts in the normalised text, which is the tokens joined by spaces."""
-    return [0, *accumulate(len(tok) + 1 for tok in tokens[:-1])] if tokens else []
-
-
-def _windows(
-    text: str, tokens: Sequence[str], starts: Sequence[int], anchors: Sequence[int], reach: int
-) -> list[tuple[int, int]]:
+def _windows(norm: Normalized, anchors: Sequence[int], reach: int) -> list[tuple[int, int]]:
     """The stretches of text a pattern's matches can lie in: within `reach` of a token it needs.
     A long post is searched only around its few telling words, not end to end for every pattern."""
+    text, tokens, starts = norm.text, norm.tokens, norm.starts
     out: list[tuple[int, int]] = []
     for a in anchors:
         lo = max(0, starts[a] - reach)
@@ -208,7 +201,6 @@ class CrisisDetector:
         text = norm.text
         ctx = _Context(text, self._cues)
         findings: list[_Finding] = []
-        starts: list[int] | None = None
         long_words = any(len(tok) > MAX_WORD for tok in norm.tokens)
         for index, anchors in self._index.anchored(norm.tokens).items():
             if len(findings) >= _MAX_FINDINGS:
@@ -218,9 +210,7 @@ class CrisisDetector:
             if reach is None or not anchors or long_words:
                 windows = [(0, len(text))]
             else:
-                if starts is None:
-                    starts = _token_starts(norm.tokens)
-                windows = _windows(text, norm.tokens, starts, anchors, reach)
+                windows = _windows(norm, anchors, reach)
             for n, m in enumerate(_matches(rule.regex, text, windows)):
                 if n == _MAX_HITS:
                     break

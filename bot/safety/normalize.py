@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from itertools import accumulate
 from typing import Any
 
 _UNBOUNDED = 10_000  # a pattern reaching further than this is searched over the whole text
@@ -139,16 +140,18 @@ class Normalized:
     def __post_init__(self) -> None:
         object.__setattr__(self, "text", " ".join(self.tokens))
 
-    def token_at(self, offset: int) -> int:
-        """Index of the token containing character `offset` of `text`."""
+    @property
+    def starts(self) -> list[int]:
+        """Where each token starts in `text`."""
         starts = self._starts
         if starts is None:
-            starts, pos = [], 0
-            for tok in self.tokens:
-                starts.append(pos)
-                pos += len(tok) + 1
+            starts = [0, *accumulate(len(tok) + 1 for tok in self.tokens[:-1])] if self.tokens else []
             object.__setattr__(self, "_starts", starts)
-        return max(0, bisect_right(starts, offset) - 1)
+        return starts
+
+    def token_at(self, offset: int) -> int:
+        """Index of the token containing character `offset` of `text`."""
+        return max(0, bisect_right(self.starts, offset) - 1)
 
     def quote(self, start: int, end: int, limit: int = 200) -> str:
         """The member's own words behind `text[start:end]`."""

@@ -49,6 +49,7 @@ class Example:
     weight: float
     group: str  # where it came from, for reporting and thresholds
     text: str
+    ruled: bool  # whether the crisis patterns flag it on their own
 
 
 # --- training -----------------------------------------------------------------------------------
@@ -130,7 +131,9 @@ def cross_validate(
 
 
 def _example(text: str, label: int, weight: float, group: str) -> Example:
-    return Example(tuple(linear.features(default_normalizer()(text).tokens)), label, weight, group, text)
+    norm = default_normalizer()(text)
+    ruled = default_detector().detect(norm) is not None
+    return Example(tuple(linear.features(norm.tokens)), label, weight, group, text, ruled)
 
 
 def _jsonl(path: Path) -> Iterator[dict[str, object]]:
@@ -164,11 +167,11 @@ def crisis_inputs(shared: Path) -> tuple[list[Example], list[Path]]:
             group = "crisis" if y else str(row.get("kind") or "hard_negative")
             examples.append(_example(str(row["text"]), y, 1.0, group))
     chat = shared / "convabuse" / "ConvAbuseEMNLPtrain.csv"
-    detect, normalize = default_detector().detect, default_normalizer()
     for text in convabuse_turns(chat):
+        turn = _example(text, 0, 0.5, "chat")
         # Conversations with bots hold real crisis statements too; they are not ordinary chat.
-        if detect(normalize(text)) is None:
-            examples.append(_example(text, 0, 0.5, "chat"))
+        if not turn.ruled:
+            examples.append(turn)
     return examples, [*own, *older, chat]
 
 
@@ -185,7 +188,7 @@ def crisis_threshold(oof: Sequence[tuple[Example, tuple[float, ...]]]) -> tuple[
         norm = normalize(e.text)
         category = Category.SELF_HARM_RISK if p[1] >= p[2] else Category.VIOLENCE_RISK
         excused = detector.explains_away(norm, category)
-        rows.append((e, 1.0 - p[0], detector.detect(norm) is not None, excused))
+        rows.append((e, 1.0 - p[0], e.ruled, excused))
 
     def flagged(t: float, group: str | None = None, crisis: bool = False) -> float:
         chosen = [r for r in rows if (r[0].label > 0 if crisis else r[0].group == group)]
