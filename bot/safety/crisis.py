@@ -46,7 +46,10 @@ _LEVELS = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH
 _SELF_KINDS = frozenset({"self", "soft", "act", "history", "third"})
 _KIND_RANK = {"act": 5, "self": 4, "violence": 4, "history": 3, "soft": 2, "third": 1}
 _WINDOW = 160  # characters around a hit in which imminence and time markers count
-_NEGATED = re.compile(r"(?<![^ ])(?:not|never|no|nor)(?= )")
+# "not" negates, but "can not stop thinking about", "no paro de pensar en" insist
+_NEGATED = re.compile(
+    r"(?<![^ ])(?:not|never|no|nor)(?= )(?! (?:stop|quit|paro|dejo|puedo (?:parar|dejar)) )"
+)
 _MENTION_REACH = 24  # characters either side of a quote in which "joke", "meme", "rule" name it
 _MAX_HITS = 16  # per rule; one is enough to escalate, and these caps keep huge messages linear
 _MAX_FINDINGS = 96

@@ -70,7 +70,8 @@ _EXPANSIONS = {
     "niqqer": "nigger", "yoyr": "your", "yor": "your", "hows": "how is", "whos": "who is",
     "pls": "please", "plz": "please", "sry": "sorry", "thx": "thanks", "ty": "thank you",
     "cuz": "because", "coz": "because", "bc": "because", "becuase": "because", "tho": "though",
-    "rn": "right now", "tmrw": "tomorrow", "tmr": "tomorrow", "2nite": "tonight", "tonite": "tonight",
+    "abt": "about", "rn": "right now", "tmrw": "tomorrow", "tmr": "tomorrow", "2nite": "tonight",
+    "tonite": "tonight",
     "2moro": "tomorrow", "2day": "today", "nite": "night", "ppl": "people", "sum1": "someone",
     "some1": "someone", "no1": "no one", "noone": "no one", "every1": "everyone", "any1": "anyone",
 }  # fmt: skip
@@ -78,6 +79,7 @@ _EXPANSIONS = {
 _SUFFIXES = {"m": "am", "re": "are", "ve": "have", "ll": "will", "d": "would"}
 _IS_STEMS = frozenset({"it", "that", "what", "there", "here", "he", "she", "who", "where", "how", "this"})
 _NOT_STEMS = {"won": "will", "can": "can", "ain": "am", "shan": "shall"}
+_PAST_STEMS = {"od": "overdosed"}  # "i od'd": a past tense, not "would"
 
 _SENTENCE_PUNCT = frozenset('.!?,;:"')
 _CHUNK = re.compile(r"\S+")
@@ -344,6 +346,8 @@ class Normalizer:
         if suffix == "t" and stem.endswith("n"):
             base = stem[:-1]
             return [*self._expand(self._word(_NOT_STEMS.get(stem, base))), "not"]
+        if suffix == "d" and stem in _PAST_STEMS:
+            return [_PAST_STEMS[stem]]
         if suffix in _SUFFIXES and stem:
             return [*self._expand(self._word(stem)), _SUFFIXES[suffix]]
         if suffix == "s" and stem:

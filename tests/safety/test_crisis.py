@@ -604,3 +604,61 @@ def test_self_harm_said_the_way_people_say_it_in_chat_is_caught(text: str) -> No
 )
 def test_everyday_cuts_marks_and_walls_are_not_self_harm(text: str) -> None:
     assert crisis(text) is None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wanna die",
+        "feeling really suicidal",
+        "wish i was dead tbh",
+        "hope i die in my sleep",
+        "every day i think abt suicide",
+        "tired of being alive",
+        "took all my pills",
+        "i od'd on saturday and didnt tell anyone",
+        "need to cut so bad. someone talk to me",
+        "relapsed tonight",
+        "picked a date. feels good to have it decided",
+        "would anyone even notice if i died",
+        "hoy no paro de pensar en suicidarme",
+        "me siento suicida",
+        "ya van tres noches cortándome",
+        "recaí. 120 dias jogados fora",
+        "me sinto suicida",
+        "j'aimerais être morte",
+        "rechute ce soir",
+        "je suis fatiguée d'exister",
+        "wünschte echt ich wär tot",
+        "ich denke jeden tag an suizid",
+        "ich werd mich umbringen",
+        "rückfall. nach 143 tagen",
+    ],
+)
+def test_short_chat_lines_that_drop_the_subject_are_caught(text: str) -> None:
+    found = crisis(text)
+    assert found is not None and found.category is SELF, (text, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "relapsed on smoking again, 30 days gone",
+        "relapsed. had a beer after 60 days sober",
+        "recaí y me fumé un cigarro",
+        "rechute avec la clope",
+        "when is the patch? friday is the day",
+        "friday is the day!",
+        "we finally set a date for the wedding",
+        "i need to cut the video down to 3 minutes",
+        "the urge to cut my bangs is real",
+        "i hope i die before i get old",
+        "wish i was dead tired after that shift",
+        "done with life admin for today",
+        "overdosed on cold brew, my hands are shaking",
+        "i od'd on coffee",
+        "last message from me before vacation",
+    ],
+)
+def test_habits_launch_days_haircuts_and_coffee_are_not_a_crisis(text: str) -> None:
+    assert crisis(text) is None, text

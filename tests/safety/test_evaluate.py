@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.safety.crisis import detect_crisis
 from bot.safety.evaluate import (
     LanguageRow,
     Row,
@@ -21,6 +22,8 @@ from bot.safety.evaluate import (
     parse_example,
     read_jsonl,
 )
+from bot.safety.net import assess
+from bot.safety.normalize import normalize
 
 LEVELS = ("1", "0", "-1", "-2", "-3")
 
@@ -190,12 +193,13 @@ def test_lines_with_a_kind_get_crisis_flags_per_kind(
 @pytest.mark.parametrize(
     ("name", "debates", "recall", "debate_flags"),
     [
-        ("crisis_blind2", 200, 0.65, 0.010),
-        ("crisis_blind3", 150, 0.77, 0.014),
-        ("crisis_blind4", 125, 0.78, 0.008),
-        ("crisis_blind5", 125, 0.80, 0.016),
-        ("crisis_blind6", 200, 0.79, 0.020),
-        ("crisis_blind7", 200, 0.80, 0.015),
+        ("crisis_blind2", 200, 0.69, 0.010),
+        ("crisis_blind3", 150, 0.83, 0.014),
+        ("crisis_blind4", 125, 0.83, 0.008),
+        ("crisis_blind5", 125, 0.84, 0.016),
+        ("crisis_blind6", 200, 0.84, 0.020),
+        ("crisis_blind7", 200, 0.83, 0.015),
+        ("crisis_blind8", 200, 0.80, 0.010),
     ],
 )
 def test_the_blind_crisis_sets_keep_their_measured_figures(
@@ -213,3 +217,13 @@ def test_the_blind_crisis_sets_keep_their_measured_figures(
     assert lines == debates
     assert caught >= recall
     assert flagged / lines <= debate_flags
+
+
+def test_harmless_chat_that_borrows_crisis_words_is_rarely_flagged() -> None:
+    """Half of a set of short look-alike messages (habits relapsed, launch days, haircuts, sleeping
+    in) trains the model; this held-out half keeps the patterns silent and the model nearly so."""
+    examples = list(read_jsonl(Path(__file__).parent / "data" / "lookalikes_heldout.jsonl"))
+    assert len(examples) == 200 and {e.lang for e in examples} == {"en", "es", "pt", "fr", "de"}
+    assert not any(detect_crisis(normalize(e.text)) for e in examples)
+    flagged = sum(assess(e.text)["crisis"] is not None for e in examples)
+    assert flagged <= 6

@@ -138,7 +138,7 @@ def test_an_operator_can_move_the_threshold_or_switch_the_model_off() -> None:
     stricter = SafetyConfig(crisis_model_threshold=min(0.999, _risk(caught) + 0.001))
     assert LocalSafetyNet.configured(stricter).screen(caught).crisis is None
     # Below the shipped threshold, so only an operator who asks for more alerts gets this one.
-    doubtful = "honestly what is even the point"
+    doubtful = "everything feels pointless lately"
     assert _risk(doubtful) < default_learned_crisis().threshold
     assert LocalSafetyNet().screen(doubtful).crisis is None
     looser = SafetyConfig(crisis_model_threshold=_risk(doubtful) - 0.001)
