@@ -164,9 +164,13 @@ def _windows(norm: Normalized, anchors: Sequence[int], reach: int) -> list[tuple
 def _matches(
     regex: re.Pattern[str], text: str, windows: Sequence[tuple[int, int]]
 ) -> Iterator[re.Match[str]]:
-    """Matches within the windows, in order; lookbehinds still see the text before a window."""
+    """Matches within the windows, in order; lookbehinds still see the text before a window.
+    Most candidate patterns match nowhere, so one `search` per window settles them."""
     for lo, hi in windows:
-        yield from regex.finditer(text, lo, hi)
+        m = regex.search(text, lo, hi)
+        if m is not None:
+            yield m
+            yield from regex.finditer(text, m.end() if m.end() > m.start() else m.end() + 1, hi)
 
 
 def _bounds(breaks: list[int], start: int, end: int, n: int) -> tuple[int, int]:
@@ -204,7 +208,7 @@ class CrisisDetector:
         text = norm.text
         ctx = _Context(text, self._cues)
         findings: list[_Finding] = []
-        long_words = any(len(tok) > MAX_WORD for tok in norm.tokens)
+        long_words = max(map(len, norm.tokens), default=0) > MAX_WORD
         for index, anchors in self._index.anchored(norm.tokens).items():
             if len(findings) >= _MAX_FINDINGS:
                 break

@@ -804,14 +804,19 @@ class PatternIndex:
     def anchored(self, tokens: Sequence[str]) -> dict[int, list[int]]:
         """The candidate patterns, each with the indices of the tokens that let it run (empty for
         patterns that run on every message): a match must contain one of those tokens."""
-        where: dict[str, list[int]] = {}
-        for at, tok in enumerate(tokens):
-            where.setdefault(tok, []).append(at)
         found: dict[int, list[int]] = {i: [] for i in self._always}
-        for tok, ats in where.items():
-            for i in self._patterns_of(tok):
-                found.setdefault(i, []).extend(ats)
-        return {i: sorted(ats) for i, ats in sorted(found.items())}
+        cache = self._cache
+        for at, tok in enumerate(tokens):
+            patterns = cache.get(tok)
+            if patterns is None:
+                patterns = self._patterns_of(tok)
+            for i in patterns:  # most tokens start no pattern's stem
+                ats = found.get(i)
+                if ats is None:
+                    found[i] = [at]
+                else:
+                    ats.append(at)
+        return {i: found[i] for i in sorted(found)}
 
     def _patterns_of(self, tok: str) -> frozenset[int]:
         hit = self._cache.get(tok)

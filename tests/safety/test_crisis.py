@@ -662,3 +662,40 @@ def test_short_chat_lines_that_drop_the_subject_are_caught(text: str) -> None:
 )
 def test_habits_launch_days_haircuts_and_coffee_are_not_a_crisis(text: str) -> None:
     assert crisis(text) is None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "does anyone else want to die like constantly or is it just me",
+        "dont bother saving me a spot for next season. not planning on being around for it",
+        "J'pense à me tuer pas mal tous les jours, j'te mens pas.",
+        "c'est fait. les cachets sont pris",
+        "Je viens de m'injecter toute l'insuline qui restait dans mon stylo.",
+        "me he tomado un montón de ibuprofenos y media botella de ron",
+        "acabo de hacerme daño otra vez y no paro de temblar",
+        "escaldei a mão de propósito outra vez",
+        "queria só dormir um ano inteiro. ou pra sempre, tanto faz",
+        "Ich denk die ganze Zeit ans Sterben, ehrlich gesagt will ich einfach tot sein.",
+        "Ich wott eifach nüm lebe, ich wott mi umbringe.",
+        "tabletten und wodka sind drin. macht euch keine mühe",
+    ],
+)
+def test_dialects_texting_and_acts_just_done_are_caught(text: str) -> None:
+    found = crisis(text)
+    assert found is not None and found.category is SELF, (text, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vou dormir pra sempre. pra sempre = até meio-dia",
+        "wish i could disappear to a cabin for a week with no emails",
+        "i'd rather die than watch that movie again",
+        "hope i don't wake up before noon tomorrow, i earned it",
+        "to cortando o video da viagem, ficou com 50 min kkk",
+        "not planning on being around for the meeting, ping me after",
+    ],
+)
+def test_sleeping_in_getaways_and_video_edits_are_not_a_crisis(text: str) -> None:
+    assert crisis(text) is None, text
