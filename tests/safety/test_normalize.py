@@ -62,6 +62,9 @@ from bot.safety.normalize import (
         ("aujourd'hui", "aujourd hui"),
         ("12yo", "12 yo"),
         ("lol 😂", "lol lol"),
+        ("i od'd on saturday", "i overdosed on saturday"),
+        ("i'd go", "i would go"),
+        ("think abt it", "think about it"),
     ],
 )
 def test_disguises_fold_to_plain_words(raw: str, expected: str) -> None:
