@@ -26,9 +26,8 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -213,20 +212,27 @@ class LanguageRow:
         return self.flagged / self.negatives if self.negatives else 0.0
 
 
-@cache
-def _flagged_as_crisis(text: str) -> bool:
-    """Shared by the per-language and per-kind figures, so each text is screened once for both."""
-    return assess(text)["crisis"] is not None
+def crisis_flags(examples: Iterable[Example]) -> dict[str, bool]:
+    """Whether the net flags each text as a crisis: screened once, for all the crisis figures."""
+    return {
+        ex.text: assess(ex.text)["crisis"] is not None
+        for ex in examples
+        if ex.category is not None and (ex.lang is not None or ex.kind is not None)
+    }
 
 
-def crisis_by_language(examples: Iterable[Example]) -> list[LanguageRow]:
+def crisis_by_language(
+    examples: Iterable[Example], flags: Mapping[str, bool] | None = None
+) -> list[LanguageRow]:
     """Per "lang" field: crisis recall on crisis-labelled lines, crisis flags on the others."""
+    examples = list(examples)
+    flagged_by_text = crisis_flags(examples) if flags is None else flags
     counts: dict[str, list[int]] = {}
     for ex in examples:
         if ex.lang is None or ex.category is None:
             continue
         c = counts.setdefault(ex.lang, [0, 0, 0, 0])
-        flagged = _flagged_as_crisis(ex.text)
+        flagged = flagged_by_text[ex.text]
         if Category(ex.category).is_crisis:
             c[0] += 1
             c[1] += flagged
@@ -236,9 +242,13 @@ def crisis_by_language(examples: Iterable[Example]) -> list[LanguageRow]:
     return [LanguageRow(lang, *c) for lang, c in sorted(counts.items())]
 
 
-def crisis_by_kind(examples: Iterable[Example]) -> dict[str, tuple[int, int]]:
+def crisis_by_kind(
+    examples: Iterable[Example], flags: Mapping[str, bool] | None = None
+) -> dict[str, tuple[int, int]]:
     """Per "kind" of line (crisis kinds and hard-negative kinds alike): (lines, flagged as crisis).
     For a crisis kind the share flagged is recall; for any other it is the false-positive rate."""
+    examples = list(examples)
+    flagged_by_text = crisis_flags(examples) if flags is None else flags
     counts: dict[str, list[int]] = {}
     for ex in examples:
         if ex.kind is None or ex.category is None:
@@ -246,7 +256,7 @@ def crisis_by_kind(examples: Iterable[Example]) -> dict[str, tuple[int, int]]:
         name = f"{'crisis' if Category(ex.category).is_crisis else 'ok'}/{ex.kind}"
         c = counts.setdefault(name, [0, 0])
         c[0] += 1
-        c[1] += _flagged_as_crisis(ex.text)
+        c[1] += flagged_by_text[ex.text]
     return {name: (c[0], c[1]) for name, c in sorted(counts.items())}
 
 
@@ -319,8 +329,9 @@ def main(argv: list[str] | None = None) -> int:
             out.close()
         return 0
     rows, errors, micros = evaluate(examples)
-    languages = crisis_by_language(examples)
-    kinds = crisis_by_kind(examples)
+    flags = crisis_flags(examples)
+    languages = crisis_by_language(examples, flags)
+    kinds = crisis_by_kind(examples, flags)
     baseline: tuple[Row, float] | None = None
     if args.compare_profanity_check:
         try:

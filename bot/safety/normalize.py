@@ -805,17 +805,9 @@ class PatternIndex:
         """The candidate patterns, each with the indices of the tokens that let it run (empty for
         patterns that run on every message): a match must contain one of those tokens."""
         found: dict[int, list[int]] = {i: [] for i in self._always}
-        cache = self._cache
         for at, tok in enumerate(tokens):
-            patterns = cache.get(tok)
-            if patterns is None:
-                patterns = self._patterns_of(tok)
-            for i in patterns:  # most tokens start no pattern's stem
-                ats = found.get(i)
-                if ats is None:
-                    found[i] = [at]
-                else:
-                    ats.append(at)
+            for i in self._patterns_of(tok):  # most tokens start no pattern's stem
+                found.setdefault(i, []).append(at)
         return {i: found[i] for i in sorted(found)}
 
     def _patterns_of(self, tok: str) -> frozenset[int]:

@@ -17,6 +17,7 @@ from bot.safety.evaluate import (
     convabuse_examples,
     crisis_by_kind,
     crisis_by_language,
+    crisis_flags,
     evaluate,
     main,
     parse_example,
@@ -209,9 +210,10 @@ def test_the_blind_crisis_sets_keep_their_measured_figures(
     """Each set was measured once when it arrived, written by someone who never saw the detector or
     its training data; from then on a regression guard: recall may rise, debate flags may not."""
     examples = list(read_jsonl(Path(__file__).parent / "data" / f"{name}.jsonl"))
-    rows = {r.lang: r for r in crisis_by_language(examples)}
+    flags = crisis_flags(examples)
+    rows = {r.lang: r for r in crisis_by_language(examples, flags)}
     assert set(rows) == {"en", "es", "pt", "fr", "de"}
-    kinds = crisis_by_kind(examples)
+    kinds = crisis_by_kind(examples, flags)
     crises = [v for k, v in kinds.items() if k.startswith("crisis/")]
     caught = sum(k for _, k in crises) / sum(n for n, _ in crises)
     lines, flagged = kinds["ok/debate"]
